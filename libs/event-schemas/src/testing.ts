@@ -1,0 +1,1 @@
+export { EXAMPLE_EVENTS } from './lib/event-examples';
