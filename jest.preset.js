@@ -6,7 +6,7 @@ const nxPreset = require('@nx/jest/preset').default;
 const swcConfig = {
   jsc: {
     parser: { syntax: 'typescript', decorators: true, dynamicImport: true },
-    transform: { legacyDecorator: true, decoratorMetadata: true },
+    transform: { legacyDecorator: true, decoratorMetadata: true, useDefineForClassFields: false },
     target: 'es2022',
     keepClassNames: true,
   },

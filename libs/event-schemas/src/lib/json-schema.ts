@@ -1,4 +1,4 @@
-import { defaultMetadataStorage } from 'class-transformer/cjs/storage';
+import { type MetadataStorage } from 'class-transformer/types/MetadataStorage';
 import { type ValidationMetadata } from 'class-validator/types/metadata/ValidationMetadata';
 import { validationMetadatasToSchemas } from 'class-validator-jsonschema';
 
@@ -7,6 +7,11 @@ import { EVENT_CLASSES } from './event-registry';
 import { type EventType } from './event-type.constants';
 import { EARLIEST_EVENT_TIME } from './limits.constants';
 import { IS_EVENT_TIME } from './validators';
+
+// class-transformer keeps its @Type metadata here (no typed export); the generator follows nested types with it.
+const { defaultMetadataStorage } = require('class-transformer/cjs/storage') as {
+  defaultMetadataStorage: MetadataStorage;
+};
 
 /** A JSON Schema (draft 2020-12) document for one event type and version. */
 export type EventJsonSchema = Record<string, unknown>;

@@ -24,7 +24,7 @@ export class BidPlacedEvent extends UserLivestreamEvent {
 
   @ValidateNested()
   @Type(() => BidPlacedPayload)
-  payload!: BidPlacedPayload;
+  override payload!: BidPlacedPayload;
 }
 
 export class ProductPurchasedPayload {
@@ -51,5 +51,5 @@ export class ProductPurchasedEvent extends UserLivestreamEvent {
 
   @ValidateNested()
   @Type(() => ProductPurchasedPayload)
-  payload!: ProductPurchasedPayload;
+  override payload!: ProductPurchasedPayload;
 }

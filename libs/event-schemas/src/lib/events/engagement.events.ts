@@ -11,7 +11,7 @@ export class ViewerJoinedEvent extends UserLivestreamEvent {
 
   @ValidateNested()
   @Type(() => EmptyPayload)
-  payload!: EmptyPayload;
+  override payload!: EmptyPayload;
 }
 
 export class ViewerLeftEvent extends UserLivestreamEvent {
@@ -20,7 +20,7 @@ export class ViewerLeftEvent extends UserLivestreamEvent {
 
   @ValidateNested()
   @Type(() => EmptyPayload)
-  payload!: EmptyPayload;
+  override payload!: EmptyPayload;
 }
 
 export class ChatSentPayload {
@@ -39,7 +39,7 @@ export class ChatSentEvent extends UserLivestreamEvent {
 
   @ValidateNested()
   @Type(() => ChatSentPayload)
-  payload!: ChatSentPayload;
+  override payload!: ChatSentPayload;
 }
 
 export class ReactionSentPayload {
@@ -53,7 +53,7 @@ export class ReactionSentEvent extends UserLivestreamEvent {
 
   @ValidateNested()
   @Type(() => ReactionSentPayload)
-  payload!: ReactionSentPayload;
+  override payload!: ReactionSentPayload;
 }
 
 export class GiveawayEnteredPayload {
@@ -67,5 +67,5 @@ export class GiveawayEnteredEvent extends UserLivestreamEvent {
 
   @ValidateNested()
   @Type(() => GiveawayEnteredPayload)
-  payload!: GiveawayEnteredPayload;
+  override payload!: GiveawayEnteredPayload;
 }

@@ -48,7 +48,7 @@ export class LivestreamStatusChangedEvent extends SellerLivestreamEvent {
 
   @ValidateNested()
   @Type(() => LivestreamStatusChangedPayload)
-  payload!: LivestreamStatusChangedPayload;
+  override payload!: LivestreamStatusChangedPayload;
 }
 
 export class ProductListedPayload {
@@ -79,7 +79,7 @@ export class ProductListedEvent extends SellerLivestreamEvent {
 
   @ValidateNested()
   @Type(() => ProductListedPayload)
-  payload!: ProductListedPayload;
+  override payload!: ProductListedPayload;
 }
 
 export class AuctionStartedPayload {
@@ -103,7 +103,7 @@ export class AuctionStartedEvent extends SellerLivestreamEvent {
 
   @ValidateNested()
   @Type(() => AuctionStartedPayload)
-  payload!: AuctionStartedPayload;
+  override payload!: AuctionStartedPayload;
 }
 
 export class AuctionEndedPayload {
@@ -132,7 +132,7 @@ export class AuctionEndedEvent extends SellerLivestreamEvent {
 
   @ValidateNested()
   @Type(() => AuctionEndedPayload)
-  payload!: AuctionEndedPayload;
+  override payload!: AuctionEndedPayload;
 }
 
 export class GiveawayStartedPayload {
@@ -155,7 +155,7 @@ export class GiveawayStartedEvent extends SellerLivestreamEvent {
 
   @ValidateNested()
   @Type(() => GiveawayStartedPayload)
-  payload!: GiveawayStartedPayload;
+  override payload!: GiveawayStartedPayload;
 }
 
 export class GiveawayEndedPayload {
@@ -173,5 +173,5 @@ export class GiveawayEndedEvent extends SellerLivestreamEvent {
 
   @ValidateNested()
   @Type(() => GiveawayEndedPayload)
-  payload!: GiveawayEndedPayload;
+  override payload!: GiveawayEndedPayload;
 }

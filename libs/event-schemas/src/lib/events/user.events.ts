@@ -14,7 +14,7 @@ export class UserFollowedSellerEvent extends UserScopedEvent {
 
   @ValidateNested()
   @Type(() => EmptyPayload)
-  payload!: EmptyPayload;
+  override payload!: EmptyPayload;
 }
 
 export class UserUnfollowedSellerEvent extends UserScopedEvent {
@@ -26,7 +26,7 @@ export class UserUnfollowedSellerEvent extends UserScopedEvent {
 
   @ValidateNested()
   @Type(() => EmptyPayload)
-  payload!: EmptyPayload;
+  override payload!: EmptyPayload;
 }
 
 export class CategoryPayload {
@@ -40,7 +40,7 @@ export class UserFollowedCategoryEvent extends UserScopedEvent {
 
   @ValidateNested()
   @Type(() => CategoryPayload)
-  payload!: CategoryPayload;
+  override payload!: CategoryPayload;
 }
 
 export class UserUnfollowedCategoryEvent extends UserScopedEvent {
@@ -49,5 +49,5 @@ export class UserUnfollowedCategoryEvent extends UserScopedEvent {
 
   @ValidateNested()
   @Type(() => CategoryPayload)
-  payload!: CategoryPayload;
+  override payload!: CategoryPayload;
 }

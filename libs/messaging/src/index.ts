@@ -1,0 +1,4 @@
+export * from './lib/dead-letter';
+export * from './lib/event-bus.port';
+export * from './lib/in-process-event-bus';
+export * from './lib/publish-events';

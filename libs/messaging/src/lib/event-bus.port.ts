@@ -1,0 +1,111 @@
+/**
+ * The event bus port: what Crest needs from a log-structured broker, modelled on Kafka so the in-process
+ * adapter (embedded mode, tests) and the Kafka adapter behave the same.
+ *
+ * Guarantees every adapter gives (checked by the shared contract suite in `@crest/messaging/testing`):
+ * - Messages with the same key land in the same partition and are delivered in publish order.
+ * - Each partition of a subscribed topic is owned by exactly one member of a consumer group at a time;
+ *   different groups each see every message.
+ * - Delivery is at least once. Only acknowledged messages are committed; after a restart or a rebalance a
+ *   group resumes from the first unacknowledged message of each partition.
+ * - A handler that throws is retried (`maxAttempts`), then the message is dead-lettered with the error as
+ *   the reason; a consumer never stops on a bad message and never drops one silently.
+ */
+
+/** Header values are strings; binary data goes in the value. */
+export type MessageHeaders = Record<string, string>;
+
+export interface OutgoingMessage {
+  topic: string;
+  /** Partition key. `null` spreads messages round-robin (no ordering guarantee). */
+  key: string | null;
+  value: Buffer | string;
+  headers?: MessageHeaders;
+}
+
+export interface PublishReceipt {
+  topic: string;
+  partition: number;
+  /** Kafka offsets are 64-bit; they travel as decimal strings. */
+  offset: string;
+}
+
+export interface ConsumedMessage {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: string | null;
+  value: Buffer;
+  headers: MessageHeaders;
+  /** Broker append time, epoch ms. */
+  timestamp: number;
+}
+
+export interface MessageContext {
+  /** Marks this message processed; the group's committed position moves past it once all before it are. */
+  ack(): void;
+  /** Publishes this message to `<topic>.dlq` with the reason, then acknowledges it. */
+  deadLetter(reason: string, details?: MessageHeaders): Promise<void>;
+}
+
+export interface MessageBatch {
+  topic: string;
+  partition: number;
+  messages: ConsumedMessage[];
+}
+
+export interface BatchContext {
+  ack(message: ConsumedMessage): void;
+  ackAll(): void;
+  deadLetter(message: ConsumedMessage, reason: string, details?: MessageHeaders): Promise<void>;
+}
+
+interface SubscriptionCommon {
+  /** Members sharing a group id split the partitions; each group sees every message. */
+  groupId: string;
+  topics: string[];
+  /** Where a group without a committed position starts: the oldest retained message, or only new ones. */
+  fromBeginning?: boolean;
+  /** Attempts per message (or batch) before it is dead-lettered. Default 3. */
+  maxAttempts?: number;
+}
+
+export interface MessageSubscription extends SubscriptionCommon {
+  eachMessage(message: ConsumedMessage, context: MessageContext): Promise<void>;
+}
+
+export interface BatchSubscription extends SubscriptionCommon {
+  /** Largest batch handed to `eachBatch`. Default 500. */
+  maxBatchSize?: number;
+  eachBatch(batch: MessageBatch, context: BatchContext): Promise<void>;
+}
+
+export type SubscriptionOptions = MessageSubscription | BatchSubscription;
+
+export interface Subscription {
+  /** Partitions this member owns right now, as `topic:partition`. */
+  assignments(): string[];
+  /** Stops fetching, waits for in-flight handlers, leaves the group (its partitions move to other members). */
+  close(): Promise<void>;
+}
+
+export interface TopicSpec {
+  name: string;
+  partitions: number;
+  /** Keep only the latest message per key (Kafka log compaction). */
+  compacted?: boolean;
+}
+
+export interface EventBus {
+  /** Creates topics that do not exist; existing ones are left as they are. */
+  ensureTopics(topics: TopicSpec[]): Promise<void>;
+  /** Appends messages; resolves once each is durable in the adapter's sense, in input order. */
+  publish(messages: OutgoingMessage[]): Promise<PublishReceipt[]>;
+  subscribe(options: SubscriptionOptions): Promise<Subscription>;
+  /** Closes every subscription and the connection. */
+  close(): Promise<void>;
+}
+
+export function isBatchSubscription(options: SubscriptionOptions): options is BatchSubscription {
+  return 'eachBatch' in options;
+}

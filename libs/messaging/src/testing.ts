@@ -1,0 +1,1 @@
+export { describeEventBusContract, type EventBusContractOptions, eventually } from './lib/event-bus.contract';
