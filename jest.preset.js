@@ -18,6 +18,7 @@ const esmOnlyPackages = [
   '@nestjs',
   '@fastify',
   'fastify',
+  'cookie',
   'file-type',
   'strtok3',
   'token-types',
@@ -33,5 +34,6 @@ module.exports = {
   transformIgnorePatterns: [`/node_modules/(?!(${esmOnlyPackages.join('|')})/)`],
   moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
   testMatch: ['**/?(*.)+(spec).ts'],
+  reporters: ['default', require.resolve('./tools/jest/results-file-reporter.js')],
   collectCoverageFrom: ['src/**/*.ts', '!src/**/*.spec.ts', '!src/main.ts'],
 };

@@ -1,0 +1,12 @@
+import 'reflect-metadata';
+
+import { bootstrapApp } from '@crest/platform';
+
+import { loadAdminConfig } from './app/admin.config';
+import { AppModule } from './app/app.module';
+
+void bootstrapApp({
+  name: 'admin',
+  loadConfig: () => loadAdminConfig(process.env),
+  module: (config) => AppModule.forRoot(config),
+});

@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'feed-api',
+  preset: '../../jest.preset.js',
+  coverageDirectory: '../../coverage/apps/feed-api',
+};

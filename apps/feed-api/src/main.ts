@@ -1,0 +1,12 @@
+import 'reflect-metadata';
+
+import { bootstrapApp } from '@crest/platform';
+
+import { AppModule } from './app/app.module';
+import { loadFeedApiConfig } from './app/feed-api.config';
+
+void bootstrapApp({
+  name: 'feed-api',
+  loadConfig: () => loadFeedApiConfig(process.env),
+  module: (config) => AppModule.forRoot(config),
+});

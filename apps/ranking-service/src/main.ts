@@ -1,0 +1,12 @@
+import 'reflect-metadata';
+
+import { bootstrapApp } from '@crest/platform';
+
+import { AppModule } from './app/app.module';
+import { loadRankingServiceConfig } from './app/ranking-service.config';
+
+void bootstrapApp({
+  name: 'ranking-service',
+  loadConfig: () => loadRankingServiceConfig(process.env),
+  module: (config) => AppModule.forRoot(config),
+});

@@ -1,0 +1,5 @@
+export * from './lib/base-app.config';
+export * from './lib/bootstrap';
+export * from './lib/health.controller';
+export * from './lib/load-config';
+export * from './lib/platform.module';
