@@ -1,0 +1,5 @@
+export * from './lib/make-event';
+export { SIMULATED_CATEGORIES } from './lib/marketplace-catalog';
+export * from './lib/marketplace-simulator';
+export * from './lib/run-simulator';
+export * from './lib/seeded-random';
