@@ -128,7 +128,8 @@ export class MarketplaceSimulator {
   private isoAt = Number.NaN;
 
   constructor(options: MarketplaceSimulatorOptions = {}) {
-    this.options = { ...DEFAULTS, ...options, categories: [...(options.categories ?? SIMULATED_CATEGORIES)] };
+    const given = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));
+    this.options = { ...DEFAULTS, ...given, categories: [...(options.categories ?? SIMULATED_CATEGORIES)] };
     validateOptions(this.options);
     this.random = new SeededRandom(this.options.seed);
     this.clock = this.options.startTime;

@@ -1,0 +1,65 @@
+import 'reflect-metadata';
+
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Test } from '@nestjs/testing';
+
+import { AppModule } from './app.module';
+import { loadFeedApiConfig } from './feed-api.config';
+
+describe('feed-api in embedded mode', () => {
+  let app: NestFastifyApplication;
+
+  beforeAll(async () => {
+    const config = loadFeedApiConfig({
+      SIMULATOR_EVENTS_PER_SECOND: '3000',
+      SIMULATOR_MALFORMED_RATE: '0.02',
+    });
+    const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(config)] }).compile();
+    app = moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter());
+    app.enableShutdownHooks();
+    await app.init();
+    await app.getHttpAdapter().getInstance().ready();
+  });
+
+  afterAll(() => app.close());
+
+  it('answers the health endpoint', async () => {
+    const response = await app.inject({ method: 'GET', url: '/health' });
+    expect(response.json()).toMatchObject({ status: 'ok', service: 'feed-api', mode: 'embedded' });
+  });
+
+  it('shows a live marketplace that moves', async () => {
+    const read = async () => (await app.inject({ method: 'GET', url: '/marketplace/activity' })).json();
+    let first = await read();
+    for (let i = 0; i < 50 && first.liveStreams === 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      first = await read();
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    const second = await read();
+
+    expect(first.liveStreams).toBeGreaterThan(0);
+    expect(second.eventsPerSecondLast10s).toBeGreaterThan(0);
+    expect(second.hottestLastMinute.length).toBeGreaterThan(0);
+    expect(second.at).not.toBe(first.at);
+    expect(second.eventsLast10sByType).not.toEqual(first.eventsLast10sByType);
+  });
+
+  it('says at / what it serves today', async () => {
+    const response = await app.inject({ method: 'GET', url: '/' });
+    expect(response.json()).toMatchObject({
+      service: 'feed-api',
+      homeFeed: expect.stringContaining('not yet available'),
+    });
+  });
+
+  it('refuses a bad simulator setting by name', () => {
+    expect(() =>
+      loadFeedApiConfig({ SIMULATOR_EVENTS_PER_SECOND: '90000', SIMULATOR_ENABLED: 'maybe' }),
+    ).toThrow(
+      'Invalid configuration for feed-api:\n' +
+        '  - SIMULATOR_ENABLED: SIMULATOR_ENABLED must be true or false (got "maybe")\n' +
+        '  - SIMULATOR_EVENTS_PER_SECOND: SIMULATOR_EVENTS_PER_SECOND must not be greater than 50000 (got "90000")',
+    );
+  });
+});

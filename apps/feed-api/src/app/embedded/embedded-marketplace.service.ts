@@ -1,0 +1,76 @@
+import { MARKETPLACE_TOPICS } from '@crest/event-schemas';
+import { consumeMarketplaceEvents, type EventBus, publishEvents, type Subscription } from '@crest/messaging';
+import { MarketplaceSimulator, runSimulatorInRealTime, type SimulatedItem } from '@crest/testing';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+
+import { type FeedApiConfig } from '../feed-api.config';
+import { EVENT_BUS } from './event-bus.provider';
+import { MarketplaceActivity } from './marketplace-activity';
+
+export const FEED_API_CONFIG = Symbol('FEED_API_CONFIG');
+
+/**
+ * Embedded mode's live marketplace: the simulator publishes to the in-process bus in real time and a
+ * consumer group decodes what arrives (dead-lettering the malformed) into a live activity view.
+ */
+@Injectable()
+export class EmbeddedMarketplaceService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(EmbeddedMarketplaceService.name);
+  private readonly abort = new AbortController();
+  private subscription?: Subscription;
+  private simulatorRun?: Promise<void>;
+  readonly activity = new MarketplaceActivity();
+
+  constructor(
+    @Inject(EVENT_BUS) private readonly bus: EventBus,
+    @Inject(FEED_API_CONFIG) private readonly config: FeedApiConfig,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.bus.ensureTopics(MARKETPLACE_TOPICS.map((name) => ({ name, partitions: 6 })));
+    this.subscription = await consumeMarketplaceEvents(this.bus, {
+      groupId: 'feed-api.activity',
+      onEvents: (events) => this.activity.record(events),
+    });
+    if (!this.config.SIMULATOR_ENABLED) return;
+
+    const simulator = new MarketplaceSimulator({
+      seed: this.config.SIMULATOR_SEED,
+      eventsPerSecond: this.config.SIMULATOR_EVENTS_PER_SECOND,
+      malformedRate: this.config.SIMULATOR_MALFORMED_RATE,
+      sellers: this.config.SIMULATOR_SELLERS,
+      targetLiveStreams: this.config.SIMULATOR_LIVE_STREAMS,
+      startTime: Date.now(),
+    });
+    this.simulatorRun = runSimulatorInRealTime({
+      simulator,
+      signal: this.abort.signal,
+      emit: (items) => this.publish(items),
+    }).catch((error: unknown) => this.logger.error(`simulator stopped: ${String(error)}`));
+    this.logger.log(
+      `simulator running: ${this.config.SIMULATOR_EVENTS_PER_SECOND} events/s, seed ${this.config.SIMULATOR_SEED}`,
+    );
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.abort.abort();
+    await this.simulatorRun;
+    await this.subscription?.close();
+    await this.bus.close();
+  }
+
+  private async publish(items: SimulatedItem[]): Promise<void> {
+    const events = items.flatMap((item) => (item.kind === 'event' ? [item.event] : []));
+    const malformed = items.flatMap((item) =>
+      item.kind === 'malformed' ? [{ topic: item.topic, key: item.key, value: item.value }] : [],
+    );
+    await publishEvents(this.bus, events);
+    if (malformed.length > 0) await this.bus.publish(malformed);
+  }
+}
