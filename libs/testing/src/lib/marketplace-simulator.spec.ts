@@ -195,7 +195,7 @@ describe('MarketplaceSimulator', () => {
 
   it('lets new users in: some engage without following anyone', () => {
     const sut = new MarketplaceSimulator({ seed: 3, newUserShare: 0.5, users: 1_000, startTime: START });
-    const followers = new Set(sut.initialFollowEvents().map((e) => e.userId));
+    const followers = new Set(sut.initialFollowEvents().flatMap((e) => ('userId' in e ? [e.userId] : [])));
     const engaged = new Set(
       eventsOf(run(sut, 30)).flatMap((e) => (e.type === EventType.ChatSent ? [e.userId] : [])),
     );
