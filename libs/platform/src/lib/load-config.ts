@@ -1,5 +1,5 @@
 import { plainToInstance } from 'class-transformer';
-import { validateSync,type ValidationError } from 'class-validator';
+import { validateSync, type ValidationError } from 'class-validator';
 
 /** Env keys whose values never appear in error messages or logs. */
 const SECRET_KEY = /SECRET|TOKEN|PASSWORD|CLIENT_KEY|API_KEY|CREDENTIAL/i;
