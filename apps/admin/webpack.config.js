@@ -1,20 +1,3 @@
-const { NxAppWebpackPlugin } = require('@nx/webpack/app-plugin');
-const { join } = require('node:path');
+const { nestAppWebpackConfig } = require('../../tools/webpack/nest-app.webpack');
 
-// Node dependencies stay external (Nest 12 is ESM and loads through Node's require(esm)); only our own
-// TypeScript, including the libs, is compiled into the bundle. tsc keeps the decorator metadata Nest needs.
-module.exports = {
-  output: { path: join(__dirname, '../../dist/apps/admin') },
-  plugins: [
-    new NxAppWebpackPlugin({
-      target: 'node',
-      compiler: 'tsc',
-      main: './src/main.ts',
-      tsConfig: './tsconfig.app.json',
-      optimization: false,
-      outputHashing: 'none',
-      generatePackageJson: false,
-      sourceMap: true,
-    }),
-  ],
-};
+module.exports = nestAppWebpackConfig(__dirname);

@@ -1,7 +1,5 @@
-import 'reflect-metadata';
-
-import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { Test } from '@nestjs/testing';
+import { createTestApp } from '@crest/platform/testing';
+import { type NestFastifyApplication } from '@nestjs/platform-fastify';
 
 import { AppModule } from './app.module';
 import { loadFeedApiConfig } from './feed-api.config';
@@ -14,11 +12,7 @@ describe('feed-api in embedded mode', () => {
       SIMULATOR_EVENTS_PER_SECOND: '3000',
       SIMULATOR_MALFORMED_RATE: '0.02',
     });
-    const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(config)] }).compile();
-    app = moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter());
-    app.enableShutdownHooks();
-    await app.init();
-    await app.getHttpAdapter().getInstance().ready();
+    app = await createTestApp(AppModule.forRoot(config));
   });
 
   afterAll(() => app.close());

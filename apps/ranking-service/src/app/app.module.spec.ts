@@ -1,7 +1,5 @@
-import 'reflect-metadata';
-
-import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { Test } from '@nestjs/testing';
+import { createTestApp } from '@crest/platform/testing';
+import { type NestFastifyApplication } from '@nestjs/platform-fastify';
 
 import { AppModule } from './app.module';
 import { loadRankingServiceConfig } from './ranking-service.config';
@@ -10,12 +8,7 @@ describe('ranking-service', () => {
   let app: NestFastifyApplication;
 
   beforeAll(async () => {
-    const moduleRef = await Test.createTestingModule({
-      imports: [AppModule.forRoot(loadRankingServiceConfig({}))],
-    }).compile();
-    app = moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter());
-    await app.init();
-    await app.getHttpAdapter().getInstance().ready();
+    app = await createTestApp(AppModule.forRoot(loadRankingServiceConfig({})));
   });
 
   afterAll(() => app.close());

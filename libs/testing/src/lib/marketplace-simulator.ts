@@ -314,20 +314,15 @@ export class MarketplaceSimulator {
   }
 
   private statusEvent(stream: Stream, at: number, scheduledStartAt?: number): MarketplaceEvent {
-    return {
-      ...this.base(EventType.LivestreamStatusChanged, at),
-      livestreamId: stream.id,
-      sellerId: this.sellers[stream.seller]!.id,
-      payload: {
-        status: stream.status,
-        title: stream.title,
-        categoryIds: stream.categories,
-        ...(scheduledStartAt === undefined
-          ? {}
-          : { scheduledStartAt: new Date(scheduledStartAt).toISOString() }),
-        thumbnailUrl: `https://img.crest.dev/streams/${stream.id}.jpg`,
-      },
-    } as MarketplaceEvent;
+    return this.sellerEvent(EventType.LivestreamStatusChanged, stream, at, {
+      status: stream.status,
+      title: stream.title,
+      categoryIds: stream.categories,
+      ...(scheduledStartAt === undefined
+        ? {}
+        : { scheduledStartAt: new Date(scheduledStartAt).toISOString() }),
+      thumbnailUrl: `https://img.crest.dev/streams/${stream.id}.jpg`,
+    });
   }
 
   private listProduct(stream: Stream, at: number): MarketplaceEvent {
@@ -335,18 +330,13 @@ export class MarketplaceSimulator {
     const product = { id: this.random.uuid(), price: this.random.int(5, 500) * 100, category };
     stream.products.push(product);
     if (stream.products.length > 30) stream.products.shift();
-    return {
-      ...this.base(EventType.ProductListed, at),
-      livestreamId: stream.id,
-      sellerId: this.sellers[stream.seller]!.id,
-      payload: {
-        productId: product.id,
-        title: productTitle(category, ++this.productCounter),
-        categoryId: category,
-        price: { amountMinor: product.price, currency: CURRENCY },
-        quantity: this.random.int(1, 20),
-      },
-    } as MarketplaceEvent;
+    return this.sellerEvent(EventType.ProductListed, stream, at, {
+      productId: product.id,
+      title: productTitle(category, ++this.productCounter),
+      categoryId: category,
+      price: { amountMinor: product.price, currency: CURRENCY },
+      quantity: this.random.int(1, 20),
+    });
   }
 
   private startAuction(stream: Stream, at: number): MarketplaceEvent[] {
@@ -364,17 +354,14 @@ export class MarketplaceSimulator {
       increment,
       bids: 0,
     };
-    events.push({
-      ...this.base(EventType.AuctionStarted, at),
-      livestreamId: stream.id,
-      sellerId: this.sellers[stream.seller]!.id,
-      payload: {
+    events.push(
+      this.sellerEvent(EventType.AuctionStarted, stream, at, {
         auctionId: stream.auction.id,
         productId: product.id,
         startingBid: { amountMinor: startingBid, currency: CURRENCY },
         endsAt: new Date(endsAt).toISOString(),
-      },
-    } as MarketplaceEvent);
+      }),
+    );
     return events;
   }
 
@@ -383,37 +370,27 @@ export class MarketplaceSimulator {
     stream.auction = undefined;
     stream.nextAuctionAt = at + this.random.int(20_000, 4 * MINUTE);
     const sold = !cancelled && auction.leader !== undefined;
-    return {
-      ...this.base(EventType.AuctionEnded, at),
-      livestreamId: stream.id,
-      sellerId: this.sellers[stream.seller]!.id,
-      payload: {
-        auctionId: auction.id,
-        productId: auction.productId,
-        outcome: cancelled ? AuctionOutcome.Cancelled : sold ? AuctionOutcome.Sold : AuctionOutcome.Unsold,
-        ...(sold
-          ? {
-              winningBid: { amountMinor: auction.currentBid, currency: CURRENCY },
-              winnerUserId: this.users[auction.leader!]!.id,
-            }
-          : {}),
-      },
-    } as MarketplaceEvent;
+    return this.sellerEvent(EventType.AuctionEnded, stream, at, {
+      auctionId: auction.id,
+      productId: auction.productId,
+      outcome: cancelled ? AuctionOutcome.Cancelled : sold ? AuctionOutcome.Sold : AuctionOutcome.Unsold,
+      ...(sold
+        ? {
+            winningBid: { amountMinor: auction.currentBid, currency: CURRENCY },
+            winnerUserId: this.users[auction.leader!]!.id,
+          }
+        : {}),
+    });
   }
 
   private startGiveaway(stream: Stream, at: number): MarketplaceEvent {
     const endsAt = at + this.random.int(30_000, 90_000);
     stream.giveaway = { id: this.random.uuid(), endsAt, entrants: new Set() };
-    return {
-      ...this.base(EventType.GiveawayStarted, at),
-      livestreamId: stream.id,
-      sellerId: this.sellers[stream.seller]!.id,
-      payload: {
-        giveawayId: stream.giveaway.id,
-        prize: `${stream.categories[0]!.replace(/-/g, ' ')} mystery pack`,
-        endsAt: new Date(endsAt).toISOString(),
-      },
-    } as MarketplaceEvent;
+    return this.sellerEvent(EventType.GiveawayStarted, stream, at, {
+      giveawayId: stream.giveaway.id,
+      prize: `${stream.categories[0]!.replace(/-/g, ' ')} mystery pack`,
+      endsAt: new Date(endsAt).toISOString(),
+    });
   }
 
   private endGiveaway(stream: Stream, at: number): MarketplaceEvent {
@@ -421,15 +398,10 @@ export class MarketplaceSimulator {
     stream.giveaway = undefined;
     stream.nextGiveawayAt = at + this.random.int(3 * MINUTE, 12 * MINUTE);
     const entrants = [...giveaway.entrants];
-    return {
-      ...this.base(EventType.GiveawayEnded, at),
-      livestreamId: stream.id,
-      sellerId: this.sellers[stream.seller]!.id,
-      payload: {
-        giveawayId: giveaway.id,
-        ...(entrants.length > 0 ? { winnerUserId: this.users[this.random.pick(entrants)]!.id } : {}),
-      },
-    } as MarketplaceEvent;
+    return this.sellerEvent(EventType.GiveawayEnded, stream, at, {
+      giveawayId: giveaway.id,
+      ...(entrants.length > 0 ? { winnerUserId: this.users[this.random.pick(entrants)]!.id } : {}),
+    });
   }
 
   private join(stream: Stream, at: number): MarketplaceEvent {
@@ -557,6 +529,15 @@ export class MarketplaceSimulator {
       ...this.base(EventType.UserFollowedCategory, at),
       ...base,
       payload: { categoryId },
+    } as MarketplaceEvent;
+  }
+
+  private sellerEvent(type: EventType, stream: Stream, at: number, payload: object): MarketplaceEvent {
+    return {
+      ...this.base(type, at),
+      livestreamId: stream.id,
+      sellerId: this.sellers[stream.seller]!.id,
+      payload,
     } as MarketplaceEvent;
   }
 

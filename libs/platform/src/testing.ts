@@ -1,0 +1,15 @@
+import 'reflect-metadata';
+
+import { type DynamicModule } from '@nestjs/common';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Test } from '@nestjs/testing';
+
+/** Boots an app's root module on Fastify, as main.ts does but without listening; use `app.inject`. */
+export async function createTestApp(rootModule: DynamicModule): Promise<NestFastifyApplication> {
+  const moduleRef = await Test.createTestingModule({ imports: [rootModule] }).compile();
+  const app = moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter());
+  app.enableShutdownHooks();
+  await app.init();
+  await app.getHttpAdapter().getInstance().ready();
+  return app;
+}
