@@ -2,19 +2,17 @@ import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 
 import { Partitioners } from 'kafkajs';
 
-import { toDeadLetter } from './dead-letter';
 import {
-  type BatchContext,
   type ConsumedMessage,
   type EventBus,
   isBatchSubscription,
-  type MessageContext,
   type OutgoingMessage,
   type PublishReceipt,
   type Subscription,
   type SubscriptionOptions,
   type TopicSpec,
 } from './event-bus.port';
+import { AckTracker, DEFAULT_MAX_BATCH, deliverPartitionBatch } from './partition-delivery';
 
 export interface InProcessEventBusOptions {
   /** Partitions of a topic created implicitly by publish or subscribe. Default 6. */
@@ -38,9 +36,6 @@ export interface InProcessBusStats {
   handlerErrors: number;
   skippedByRetention: number;
 }
-
-const DEFAULT_MAX_ATTEMPTS = 3;
-const DEFAULT_MAX_BATCH = 500;
 
 /**
  * One append-only partition log. Offsets only grow; retention drops the oldest messages, and on a compacted
@@ -380,126 +375,22 @@ class Member implements Subscription {
       if (messages.length === 0) continue;
       position = Number(messages[messages.length - 1]!.offset) + 1;
       tracker.delivering(messages);
-      await this.deliver(log, messages, tracker);
+      await deliverPartitionBatch({
+        options: this.options,
+        topic: log.topic,
+        partition: log.partition,
+        messages,
+        tracker,
+        publish: (dead) => this.bus.publish(dead),
+        onDeadLettered: () => this.bus.count('deadLettered'),
+        onHandlerError: (error, message) => {
+          this.bus.count('handlerErrors');
+          this.bus.reportHandlerError(error, message);
+        },
+      });
       this.bus.count('delivered', messages.length);
       // Let other partitions' loops and producers run between batches, as network I/O would.
       await yieldToEventLoop();
     }
-  }
-
-  private async deliver(log: PartitionLog, messages: ConsumedMessage[], tracker: AckTracker): Promise<void> {
-    const maxAttempts = this.options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
-    const deadLetter = async (message: ConsumedMessage, reason: string, details?: Record<string, string>) => {
-      await this.bus.publish([toDeadLetter(message, reason, details)]);
-      this.bus.count('deadLettered');
-      tracker.ack(message);
-    };
-
-    if (isBatchSubscription(this.options)) {
-      const options = this.options;
-      const batch = { topic: log.topic, partition: log.partition, messages };
-      const context: BatchContext = {
-        ack: (message) => tracker.ack(message),
-        ackAll: () => messages.forEach((m) => tracker.ack(m)),
-        deadLetter,
-      };
-      const error = await attempt(maxAttempts, () => options.eachBatch(batch, context));
-      if (error !== undefined) {
-        // The batch kept failing: retry each unacknowledged message alone so one poison message does not
-        // take its neighbours to the dead-letter topic.
-        for (const message of messages.filter((m) => !tracker.isAcked(m))) {
-          const single = { topic: log.topic, partition: log.partition, messages: [message] };
-          const singleError = await attempt(maxAttempts, () => options.eachBatch(single, context));
-          if (singleError !== undefined) await this.failed(message, singleError, deadLetter);
-        }
-      }
-      return;
-    }
-
-    const options = this.options;
-    for (const message of messages) {
-      const context: MessageContext = {
-        ack: () => tracker.ack(message),
-        deadLetter: (reason, details) => deadLetter(message, reason, details),
-      };
-      const error = await attempt(maxAttempts, () => options.eachMessage(message, context));
-      if (error !== undefined) await this.failed(message, error, deadLetter);
-    }
-  }
-
-  private async failed(
-    message: ConsumedMessage,
-    error: unknown,
-    deadLetter: (m: ConsumedMessage, reason: string) => Promise<void>,
-  ): Promise<void> {
-    this.bus.count('handlerErrors');
-    this.bus.reportHandlerError(error, message);
-    const text = error instanceof Error ? error.message : String(error);
-    await deadLetter(
-      message,
-      `handler failed after ${this.options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS} attempts: ${text}`,
-    );
-  }
-}
-
-async function attempt(maxAttempts: number, run: () => Promise<void>): Promise<unknown> {
-  let lastError: unknown;
-  for (let i = 0; i < maxAttempts; i++) {
-    try {
-      await run();
-      return undefined;
-    } catch (error) {
-      lastError = error ?? new Error('handler rejected without a reason');
-    }
-  }
-  return lastError;
-}
-
-/**
- * Moves a partition's committed position over the longest run of acknowledged messages, in delivery order
- * (offsets may have gaps on compacted topics).
- */
-class AckTracker {
-  private readonly acked = new Set<number>();
-  private pending: number[] = [];
-  private pendingHead = 0;
-
-  constructor(
-    private committed: number,
-    private readonly commit: (next: number) => void,
-  ) {}
-
-  delivering(messages: ConsumedMessage[]): void {
-    for (const message of messages) this.pending.push(Number(message.offset));
-  }
-
-  isAcked(message: ConsumedMessage): boolean {
-    const offset = Number(message.offset);
-    return offset < this.committed || this.acked.has(offset);
-  }
-
-  ack(message: ConsumedMessage): void {
-    const offset = Number(message.offset);
-    if (offset < this.committed || this.acked.has(offset)) return;
-    this.acked.add(offset);
-    let moved = false;
-    while (this.pendingHead < this.pending.length && this.acked.has(this.pending[this.pendingHead]!)) {
-      const done = this.pending[this.pendingHead++]!;
-      this.acked.delete(done);
-      this.committed = done + 1;
-      moved = true;
-    }
-    if (this.pendingHead > 1024 && this.pendingHead > this.pending.length / 2) {
-      this.pending = this.pending.slice(this.pendingHead);
-      this.pendingHead = 0;
-    }
-    if (moved) this.commit(this.committed);
-  }
-
-  /** Retention dropped messages this member never saw: nothing before `offset` can be acknowledged now. */
-  skipTo(offset: number): void {
-    if (offset <= this.committed || this.pendingHead < this.pending.length) return;
-    this.committed = offset;
-    this.commit(offset);
   }
 }
