@@ -6,17 +6,18 @@ const { join, relative } = require('node:path');
 const workspaceRoot = join(__dirname, '../..');
 
 class ResultsFileReporter {
-  constructor(globalConfig) {
+  constructor(globalConfig, options = {}) {
     this.rootDir = globalConfig.rootDir;
+    this.suffix = options.suffix ? `-${options.suffix}` : '';
   }
 
   onRunComplete(_contexts, results) {
     const dir = join(workspaceRoot, 'coverage', relative(workspaceRoot, this.rootDir));
     mkdirSync(dir, { recursive: true });
     writeFileSync(
-      join(dir, 'test-results.json'),
+      join(dir, `test-results${this.suffix}.json`),
       JSON.stringify({
-        project: relative(workspaceRoot, this.rootDir),
+        project: `${relative(workspaceRoot, this.rootDir)}${this.suffix ? ` (${this.suffix.slice(1)})` : ''}`,
         passed: results.numPassedTests,
         failed: results.numFailedTests,
         skipped: results.numPendingTests + results.numTodoTests,

@@ -4,12 +4,14 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = join(import.meta.dirname, '../../coverage');
+// `--integration` sums the integration tier instead of the unit tier.
+const wanted = process.argv.includes('--integration') ? 'test-results-integration.json' : 'test-results.json';
 const files = [];
 const walk = (dir) => {
   for (const entry of readdirSync(dir)) {
     const path = join(dir, entry);
     if (statSync(path).isDirectory()) walk(path);
-    else if (entry === 'test-results.json') files.push(path);
+    else if (entry === wanted) files.push(path);
   }
 };
 if (existsSync(root)) walk(root);

@@ -1,0 +1,350 @@
+import {
+  type Admin,
+  type Consumer,
+  type IHeaders,
+  Kafka,
+  type KafkaConfig,
+  logLevel as KafkaLogLevel,
+  Partitioners,
+  type Producer,
+} from 'kafkajs';
+
+import {
+  type ConsumedMessage,
+  type EventBus,
+  type MessageHeaders,
+  type OutgoingMessage,
+  type PublishReceipt,
+  type Subscription,
+  type SubscriptionOptions,
+  type TopicSpec,
+} from './event-bus.port';
+import { AckTracker, deliverPartitionBatch } from './partition-delivery';
+
+export interface KafkaEventBusOptions {
+  /** `host:port` of one or more brokers. */
+  brokers: string[];
+  clientId: string;
+  /**
+   * Create topics that do not exist yet, with `defaultPartitions`, when publishing or subscribing. Meant
+   * for local runs and tests; production topics are provisioned with their own settings.
+   */
+  createTopics?: boolean;
+  defaultPartitions?: number;
+  replicationFactor?: number;
+  /** Consumer group session timeout. Default 10 s. */
+  sessionTimeoutMs?: number;
+  /** How long a fetch waits for data when a partition is idle. Default 100 ms (low latency). */
+  maxWaitTimeMs?: number;
+  /** Longest wait for a new member's first partition assignment in `subscribe`. Default 30 s. */
+  joinTimeoutMs?: number;
+  onHandlerError?: (error: unknown, message: ConsumedMessage) => void;
+  /** Where kafkajs logs go; default: errors only, to stderr. */
+  logLevel?: KafkaLogLevel;
+}
+
+/**
+ * The EventBus port on Apache Kafka through kafkajs. Producer: idempotent, acks from all in-sync
+ * replicas, one request in flight so a key's messages keep their order through retries. Consumers: one
+ * kafkajs consumer per subscription, batch fetches, offsets committed only up to the last contiguously
+ * acknowledged message (at-least-once), retries then `<topic>.dlq` for what keeps failing. `close()`
+ * waits for in-flight batches, commits, and leaves the group so its partitions move at once.
+ */
+export class KafkaEventBus implements EventBus {
+  private readonly kafka: Kafka;
+  private readonly producer: Producer;
+  private readonly admin: Admin;
+  private readonly partitioner = Partitioners.DefaultPartitioner();
+  private readonly partitionCounts = new Map<string, number>();
+  private readonly subscriptions = new Set<KafkaSubscription>();
+  private connected?: Promise<void>;
+  private closed = false;
+
+  constructor(private readonly options: KafkaEventBusOptions) {
+    if (options.brokers.length === 0) throw new Error('KafkaEventBus needs at least one broker');
+    const config: KafkaConfig = {
+      clientId: options.clientId,
+      brokers: options.brokers,
+      logLevel: options.logLevel ?? KafkaLogLevel.ERROR,
+      retry: { initialRetryTime: 100, retries: 8 },
+    };
+    this.kafka = new Kafka(config);
+    this.producer = this.kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
+    this.admin = this.kafka.admin();
+  }
+
+  /** Kafka client, for adapters that share the connection settings (e.g. exposure logging). */
+  get client(): Kafka {
+    return this.kafka;
+  }
+
+  async ensureTopics(topics: TopicSpec[]): Promise<void> {
+    await this.connect();
+    const existing = new Set(await this.admin.listTopics());
+    const missing = topics.filter((t) => !existing.has(t.name));
+    for (const spec of topics) {
+      if (!Number.isInteger(spec.partitions) || spec.partitions < 1) {
+        throw new Error(`topic ${spec.name}: partitions must be a positive integer, got ${spec.partitions}`);
+      }
+    }
+    if (missing.length > 0) {
+      await this.admin.createTopics({
+        waitForLeaders: true,
+        topics: missing.map((t) => ({
+          topic: t.name,
+          numPartitions: t.partitions,
+          replicationFactor: this.options.replicationFactor ?? 1,
+          configEntries: t.compacted ? [{ name: 'cleanup.policy', value: 'compact' }] : [],
+        })),
+      });
+    }
+    await this.refreshPartitionCounts(topics.map((t) => t.name));
+  }
+
+  async publish(messages: OutgoingMessage[]): Promise<PublishReceipt[]> {
+    if (this.closed) throw new Error('the event bus is closed');
+    if (messages.length === 0) return [];
+    await this.connect();
+    const topics = [...new Set(messages.map((m) => m.topic))];
+    await this.knowTopics(topics);
+
+    // Pick partitions here, with the producer's own partitioner, so each receipt can name its offset.
+    const routed = messages.map((message) => {
+      const partitions = this.partitionCounts.get(message.topic)!;
+      const partition = this.partitioner({
+        topic: message.topic,
+        partitionMetadata: Array.from({ length: partitions }, (_, partitionId) => ({
+          partitionId,
+          leader: 0,
+          partitionErrorCode: 0,
+          replicas: [0],
+          isr: [0],
+        })),
+        message: { key: message.key, value: null },
+      });
+      return { message, partition };
+    });
+    const metadata = await this.producer.sendBatch({
+      acks: -1,
+      topicMessages: topics.map((topic) => ({
+        topic,
+        messages: routed
+          .filter((r) => r.message.topic === topic)
+          .map(({ message, partition }) => ({
+            key: message.key,
+            value: message.value,
+            partition,
+            headers: message.headers,
+          })),
+      })),
+    });
+    const nextOffset = new Map(
+      metadata.map((m) => [`${m.topicName}:${m.partition}`, BigInt(m.baseOffset ?? '0')]),
+    );
+    return routed.map(({ message, partition }) => {
+      const key = `${message.topic}:${partition}`;
+      const offset = nextOffset.get(key) ?? 0n;
+      nextOffset.set(key, offset + 1n);
+      return { topic: message.topic, partition, offset: offset.toString() };
+    });
+  }
+
+  async subscribe(options: SubscriptionOptions): Promise<Subscription> {
+    if (this.closed) throw new Error('the event bus is closed');
+    if (options.topics.length === 0) throw new Error('subscribe needs at least one topic');
+    if (!options.groupId) throw new Error('subscribe needs a groupId');
+    await this.connect();
+    await this.knowTopics(options.topics);
+    if (!options.fromBeginning) await this.startNewGroupAtEnd(options.groupId, options.topics);
+
+    const consumer = this.kafka.consumer({
+      groupId: options.groupId,
+      sessionTimeout: this.options.sessionTimeoutMs ?? 10_000,
+      rebalanceTimeout: this.options.sessionTimeoutMs ?? 10_000,
+      heartbeatInterval: 1_000,
+      maxWaitTimeInMs: this.options.maxWaitTimeMs ?? 100,
+      allowAutoTopicCreation: false,
+      retry: { initialRetryTime: 100, retries: 10 },
+    });
+    const subscription = new KafkaSubscription(consumer, options, this, this.options.joinTimeoutMs ?? 30_000);
+    this.subscriptions.add(subscription);
+    await subscription.start();
+    return subscription;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all([...this.subscriptions].map((s) => s.close()));
+    if (this.connected) {
+      await this.connected.catch(() => undefined);
+      await Promise.all([this.producer.disconnect(), this.admin.disconnect()]);
+    }
+  }
+
+  /** @internal */
+  forget(subscription: KafkaSubscription): void {
+    this.subscriptions.delete(subscription);
+  }
+
+  /** @internal */
+  reportHandlerError(error: unknown, message: ConsumedMessage): void {
+    this.options.onHandlerError?.(error, message);
+  }
+
+  private connect(): Promise<void> {
+    this.connected ??= Promise.all([this.producer.connect(), this.admin.connect()]).then(() => undefined);
+    return this.connected;
+  }
+
+  private async knowTopics(topics: readonly string[]): Promise<void> {
+    const unknown = topics.filter((t) => !this.partitionCounts.has(t));
+    if (unknown.length === 0) return;
+    if (this.options.createTopics !== false) {
+      await this.ensureTopics(
+        unknown.map((name) => ({ name, partitions: this.options.defaultPartitions ?? 6 })),
+      );
+    } else {
+      await this.refreshPartitionCounts(unknown);
+    }
+  }
+
+  private async refreshPartitionCounts(topics: string[]): Promise<void> {
+    const { topics: described } = await this.admin.fetchTopicMetadata({ topics });
+    for (const topic of described) this.partitionCounts.set(topic.name, topic.partitions.length);
+  }
+
+  // kafkajs resolves "latest" lazily at the first fetch after joining, so a message published right after
+  // a new group joins can fall before it. Committing the end offsets up front makes "from now" exact.
+  private async startNewGroupAtEnd(groupId: string, topics: readonly string[]): Promise<void> {
+    const committed = await this.admin.fetchOffsets({ groupId, topics: [...topics] });
+    for (const { topic, partitions } of committed) {
+      if (partitions.some((p) => p.offset !== '-1')) continue;
+      const ends = await this.admin.fetchTopicOffsets(topic);
+      await this.admin.setOffsets({
+        groupId,
+        topic,
+        partitions: ends.map((p) => ({ partition: p.partition, offset: p.offset })),
+      });
+    }
+  }
+
+  /** @internal */
+  publishDeadLetters(messages: OutgoingMessage[]): Promise<PublishReceipt[]> {
+    return this.publish(messages);
+  }
+}
+
+class KafkaSubscription implements Subscription {
+  private assigned: string[] = [];
+  private readonly trackers = new Map<string, AckTracker>();
+  private closing?: Promise<void>;
+
+  constructor(
+    private readonly consumer: Consumer,
+    private readonly options: SubscriptionOptions,
+    private readonly bus: KafkaEventBus,
+    private readonly joinTimeoutMs: number,
+  ) {}
+
+  assignments(): string[] {
+    return [...this.assigned].sort();
+  }
+
+  async start(): Promise<void> {
+    const joined = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () =>
+          reject(
+            new Error(
+              `consumer group ${this.options.groupId} did not assign partitions within ${this.joinTimeoutMs} ms`,
+            ),
+          ),
+        this.joinTimeoutMs,
+      );
+      this.consumer.on(this.consumer.events.GROUP_JOIN, (event) => {
+        const assignment = event.payload.memberAssignment as Record<string, number[]>;
+        this.assigned = Object.entries(assignment).flatMap(([topic, partitions]) =>
+          partitions.map((p) => `${topic}:${p}`),
+        );
+        // Partitions this member lost may be processed elsewhere now; their trackers start over if they return.
+        for (const tp of this.trackers.keys()) if (!this.assigned.includes(tp)) this.trackers.delete(tp);
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    await this.consumer.connect();
+    await this.consumer.subscribe({
+      topics: [...this.options.topics],
+      fromBeginning: this.options.fromBeginning ?? false,
+    });
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: 1,
+      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+        if (batch.messages.length === 0) return;
+        const tp = `${batch.topic}:${batch.partition}`;
+        let tracker = this.trackers.get(tp);
+        if (!tracker) {
+          tracker = new AckTracker(Number(batch.firstOffset() ?? batch.messages[0]!.offset), () => undefined);
+          this.trackers.set(tp, tracker);
+        }
+        const messages: ConsumedMessage[] = batch.messages.map((m) => ({
+          topic: batch.topic,
+          partition: batch.partition,
+          offset: m.offset,
+          key: m.key === null ? null : m.key.toString('utf8'),
+          value: m.value ?? Buffer.alloc(0),
+          headers: decodeHeaders(m.headers),
+          timestamp: Number(m.timestamp),
+        }));
+        if (!isRunning() || isStale()) return;
+        const before = tracker.committedOffset;
+        tracker.delivering(messages);
+        await deliverPartitionBatch({
+          options: this.options,
+          topic: batch.topic,
+          partition: batch.partition,
+          messages,
+          tracker,
+          publish: (dead) => this.bus.publishDeadLetters(dead),
+          onDeadLettered: () => undefined,
+          onHandlerError: (error, message) => this.bus.reportHandlerError(error, message),
+        });
+        // Advance the fetch position past everything delivered; commit only what was acknowledged.
+        for (const m of messages) resolveOffset(m.offset);
+        if (tracker.committedOffset !== before) {
+          await this.consumer.commitOffsets([
+            { topic: batch.topic, partition: batch.partition, offset: String(tracker.committedOffset) },
+          ]);
+        }
+        await heartbeat();
+      },
+    });
+    await joined;
+  }
+
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await this.consumer.disconnect();
+      this.bus.forget(this);
+    })();
+    return this.closing;
+  }
+}
+
+function decodeHeaders(headers: IHeaders | undefined): MessageHeaders {
+  const out: MessageHeaders = {};
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    if (value === undefined) continue;
+    const first = Array.isArray(value) ? value[0] : value;
+    out[name] = first === undefined ? '' : first.toString();
+  }
+  return out;
+}

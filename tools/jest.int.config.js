@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'tools:integration',
+  preset: '../jest.int.preset.js',
+  coverageDirectory: '../coverage/tools',
+};
