@@ -47,6 +47,16 @@ describe('feed-api in embedded mode', () => {
     });
   });
 
+  it('reads a Kafka broker list and refuses a malformed one', () => {
+    expect(loadFeedApiConfig({ KAFKA_BROKERS: 'a:9092, b:9093' }).KAFKA_BROKERS).toEqual([
+      'a:9092',
+      'b:9093',
+    ]);
+    expect(() => loadFeedApiConfig({ KAFKA_BROKERS: 'localhost' })).toThrow(
+      'KAFKA_BROKERS: KAFKA_BROKERS must be a comma-separated list of host:port (got "localhost")',
+    );
+  });
+
   it('refuses a bad simulator setting by name', () => {
     expect(() =>
       loadFeedApiConfig({ SIMULATOR_EVENTS_PER_SECOND: '90000', SIMULATOR_ENABLED: 'maybe' }),

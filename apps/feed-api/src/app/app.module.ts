@@ -2,7 +2,7 @@ import { PlatformModule } from '@crest/platform';
 import { type DynamicModule, Module } from '@nestjs/common';
 
 import { EmbeddedMarketplaceService, FEED_API_CONFIG } from './embedded/embedded-marketplace.service';
-import { inProcessEventBusProvider } from './embedded/event-bus.provider';
+import { eventBusProvider } from './embedded/event-bus.provider';
 import { MarketplaceController } from './embedded/marketplace.controller';
 import { type FeedApiConfig } from './feed-api.config';
 
@@ -11,11 +11,16 @@ export class AppModule {
   static forRoot(config: FeedApiConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [PlatformModule.forRoot({ name: 'feed-api', mode: 'embedded' })],
+      imports: [
+        PlatformModule.forRoot({
+          name: 'feed-api',
+          mode: config.KAFKA_BROKERS ? `kafka ${config.KAFKA_BROKERS.join(',')}` : 'embedded',
+        }),
+      ],
       controllers: [MarketplaceController],
       providers: [
         { provide: FEED_API_CONFIG, useValue: config },
-        inProcessEventBusProvider,
+        eventBusProvider(config),
         EmbeddedMarketplaceService,
       ],
     };

@@ -1,10 +1,17 @@
-import { type EventBus, InProcessEventBus } from '@crest/messaging';
+import { type EventBus, InProcessEventBus, KafkaEventBus } from '@crest/messaging';
 import { type Provider } from '@nestjs/common';
+
+import { type FeedApiConfig } from '../feed-api.config';
 
 export const EVENT_BUS = Symbol('EVENT_BUS');
 
-/** Embedded mode's bus: in-process, Kafka's semantics. The Kafka adapter replaces it when configured. */
-export const inProcessEventBusProvider: Provider<EventBus> = {
-  provide: EVENT_BUS,
-  useFactory: () => new InProcessEventBus({ defaultPartitions: 6 }),
-};
+/** Kafka when KAFKA_BROKERS is set; otherwise embedded mode's in-process bus, which keeps Kafka's semantics. */
+export function eventBusProvider(config: FeedApiConfig): Provider<EventBus> {
+  return {
+    provide: EVENT_BUS,
+    useFactory: () =>
+      config.KAFKA_BROKERS
+        ? new KafkaEventBus({ brokers: config.KAFKA_BROKERS, clientId: 'feed-api', createTopics: true })
+        : new InProcessEventBus({ defaultPartitions: 6 }),
+  };
+}
