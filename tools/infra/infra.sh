@@ -48,7 +48,7 @@ fetch_kafka() {
   if [ -f "$lib/.complete" ]; then return; fi
   say "resolving Kafka $KAFKA_VERSION from Maven Central (first run only)"
   mkdir -p "$lib"
-  mvn -B -q -f "$ROOT/tools/infra/kafka-pom.xml" -Dkafka.version="$KAFKA_VERSION" \
+  mvn -B -q -Dstyle.color=never -f "$ROOT/tools/infra/kafka-pom.xml" -Dkafka.version="$KAFKA_VERSION" \
     dependency:copy-dependencies -DoutputDirectory="$lib" >&2 || fail "Maven could not resolve Kafka $KAFKA_VERSION"
   touch "$lib/.complete"
 }
@@ -59,7 +59,7 @@ fetch_elasticsearch() {
   say "resolving Elasticsearch $ES_VERSION from Maven Central (first run only, ~107 MB)"
   local download="$CACHE/download"
   mkdir -p "$download"
-  mvn -B -q dependency:copy \
+  mvn -B -q -Dstyle.color=never dependency:copy \
     -Dartifact="org.elasticsearch.distribution.integ-test-zip:elasticsearch:$ES_VERSION:zip" \
     -DoutputDirectory="$download" >&2 || fail "Maven could not resolve Elasticsearch $ES_VERSION"
   rm -rf "$home"

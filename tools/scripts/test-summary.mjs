@@ -4,14 +4,18 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = join(import.meta.dirname, '../../coverage');
-// `--integration` sums the integration tier instead of the unit tier.
-const wanted = process.argv.includes('--integration') ? 'test-results-integration.json' : 'test-results.json';
+// `--integration` sums the integration tier instead of the unit tier; `--all` sums both.
+const wanted = process.argv.includes('--all')
+  ? ['test-results.json', 'test-results-integration.json']
+  : process.argv.includes('--integration')
+    ? ['test-results-integration.json']
+    : ['test-results.json'];
 const files = [];
 const walk = (dir) => {
   for (const entry of readdirSync(dir)) {
     const path = join(dir, entry);
     if (statSync(path).isDirectory()) walk(path);
-    else if (entry === wanted) files.push(path);
+    else if (wanted.includes(entry)) files.push(path);
   }
 };
 if (existsSync(root)) walk(root);
