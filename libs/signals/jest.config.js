@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'signals',
+  preset: '../../jest.preset.js',
+  coverageDirectory: '../../coverage/libs/signals',
+};

@@ -1,0 +1,219 @@
+import { type MarketplaceEvent } from '@crest/event-schemas';
+import { LRUCache } from 'lru-cache';
+
+import {
+  hotnessOf,
+  type LivestreamDoc,
+  momentumOf,
+  type SellerFeatures,
+  type WindowValues,
+} from './livestream-doc';
+import { LivestreamStateReducer } from './livestream-state';
+import {
+  DEFAULT_SIGNALS,
+  validateSignalDefinitions,
+  type WindowSignalDefinition,
+} from './signal-definitions';
+import { DistinctSeries, LastValueSeries, type SignalSeries, SumSeries } from './windows/signal-series';
+import { WINDOWS } from './windows/window.constants';
+
+export interface SignalPipelineOptions {
+  signals?: readonly WindowSignalDefinition[];
+  /** How far behind the watermark an event may be and still count. Default 30 s. */
+  allowedLatenessMs?: number;
+  /** Event ids remembered for de-duplication. Default 1,000,000 (about 100 MB at most). */
+  dedupeCapacity?: number;
+  /** Distinct counts stay exact up to this many values, then use HyperLogLog. Default 1,000. */
+  exactDistinctLimit?: number;
+  /** How long an ended stream's doc stays before it is deleted from the sinks. Default 5 minutes. */
+  endedGraceMs?: number;
+}
+
+export interface IngestResult {
+  applied: number;
+  duplicates: number;
+  late: number;
+}
+
+export interface PipelineCounters extends IngestResult {
+  /** Events that are not about a stream (follows); they feed user signals, not livestream docs. */
+  notStreamScoped: number;
+}
+
+/** What changed since the last `takeChanges`: docs to upsert and stream ids to delete. */
+export interface DocChanges {
+  upserts: LivestreamDoc[];
+  deletions: string[];
+}
+
+const ENGAGEMENT_SIGNALS = ['bids', 'chats', 'reactions', 'giveawayEntries', 'purchases'];
+const NO_SELLER: SellerFeatures = { score: null, embedding: null };
+
+interface StreamEntry {
+  reducer: LivestreamStateReducer;
+  series: Map<string, SignalSeries>;
+  lastEventAt: number;
+}
+
+/**
+ * The push model: folds validated events into per-stream latest state and event-time windows, and builds
+ * livestream docs. Event time decides: the watermark is the newest `occurredAt` seen; an event older than
+ * the watermark minus the allowed lateness is dropped (and counted), and an event id seen before counts
+ * once. Pure and single-threaded: the caller decides when to read changes (see LivestreamDocEmitter).
+ */
+export class SignalPipeline {
+  private readonly signals: readonly WindowSignalDefinition[];
+  private readonly signalsByType = new Map<string, WindowSignalDefinition[]>();
+  private readonly streams = new Map<string, StreamEntry>();
+  private readonly changed = new Set<string>();
+  private readonly sellerFeatures = new Map<string, SellerFeatures>();
+  private readonly seen: LRUCache<string, true>;
+  private readonly allowedLatenessMs: number;
+  private readonly endedGraceMs: number;
+  private readonly exactDistinctLimit: number | undefined;
+  private watermarkMs = Number.NEGATIVE_INFINITY;
+  readonly counters: PipelineCounters = { applied: 0, duplicates: 0, late: 0, notStreamScoped: 0 };
+
+  constructor(options: SignalPipelineOptions = {}) {
+    this.signals = options.signals ?? DEFAULT_SIGNALS;
+    validateSignalDefinitions(this.signals);
+    for (const signal of this.signals) {
+      for (const type of signal.eventTypes)
+        this.signalsByType.set(type, [...(this.signalsByType.get(type) ?? []), signal]);
+    }
+    this.allowedLatenessMs = options.allowedLatenessMs ?? 30_000;
+    this.endedGraceMs = options.endedGraceMs ?? 5 * 60_000;
+    this.exactDistinctLimit = options.exactDistinctLimit;
+    this.seen = new LRUCache({ max: options.dedupeCapacity ?? 1_000_000 });
+  }
+
+  /** Newest event time seen, epoch ms (-Infinity before the first event). */
+  get watermark(): number {
+    return this.watermarkMs;
+  }
+
+  ingest(events: readonly MarketplaceEvent[]): IngestResult {
+    const result: IngestResult = { applied: 0, duplicates: 0, late: 0 };
+    for (const event of events) {
+      if (this.seen.has(event.eventId)) {
+        result.duplicates++;
+        continue;
+      }
+      const at = Date.parse(event.occurredAt);
+      if (at < this.watermarkMs - this.allowedLatenessMs) {
+        result.late++;
+        continue;
+      }
+      this.seen.set(event.eventId, true);
+      if (at > this.watermarkMs) this.watermarkMs = at;
+      if (!('livestreamId' in event)) {
+        this.counters.notStreamScoped++;
+        continue;
+      }
+      const entry = this.entryOf(event.livestreamId);
+      entry.reducer.apply(event, at);
+      if (at > entry.lastEventAt) entry.lastEventAt = at;
+      for (const signal of this.signalsByType.get(event.type) ?? []) {
+        if (signal.filter && !signal.filter(event)) continue;
+        entry.series.get(signal.name)!.add(at, signal.aggregation === 'count' ? 1 : signal.value!(event));
+      }
+      this.changed.add(event.livestreamId);
+      result.applied++;
+    }
+    this.counters.applied += result.applied;
+    this.counters.duplicates += result.duplicates;
+    this.counters.late += result.late;
+    return result;
+  }
+
+  /** Seller features from the batch side; the seller's streams are re-emitted with them. */
+  setSellerFeatures(sellerId: string, features: SellerFeatures): void {
+    this.sellerFeatures.set(sellerId, features);
+    for (const [id, entry] of this.streams)
+      if (entry.reducer.state.sellerId === sellerId) this.changed.add(id);
+  }
+
+  /** Marks every stream changed, so docs whose windows moved with time alone are re-emitted. */
+  touchAll(): void {
+    for (const id of this.streams.keys()) this.changed.add(id);
+  }
+
+  /** Docs of streams changed since the last call, and streams ended longer ago than the grace period. */
+  takeChanges(): DocChanges {
+    const upserts: LivestreamDoc[] = [];
+    const deletions: string[] = [];
+    for (const id of this.changed) {
+      const entry = this.streams.get(id)!;
+      const endedAt = entry.reducer.state.endedAt;
+      if (
+        entry.reducer.state.status === 'ended' &&
+        endedAt &&
+        Date.parse(endedAt) < this.watermarkMs - this.endedGraceMs
+      ) {
+        deletions.push(id);
+        this.streams.delete(id);
+      } else {
+        upserts.push(this.buildDoc(entry));
+      }
+    }
+    this.changed.clear();
+    return { upserts, deletions };
+  }
+
+  /** The current doc of a stream, if it is known. */
+  doc(livestreamId: string): LivestreamDoc | undefined {
+    const entry = this.streams.get(livestreamId);
+    return entry && this.buildDoc(entry);
+  }
+
+  get streamCount(): number {
+    return this.streams.size;
+  }
+
+  private entryOf(livestreamId: string): StreamEntry {
+    let entry = this.streams.get(livestreamId);
+    if (!entry) {
+      entry = {
+        reducer: new LivestreamStateReducer(livestreamId),
+        series: new Map(this.signals.map((s) => [s.name, this.seriesFor(s)])),
+        lastEventAt: Number.NEGATIVE_INFINITY,
+      };
+      this.streams.set(livestreamId, entry);
+    }
+    return entry;
+  }
+
+  private seriesFor(signal: WindowSignalDefinition): SignalSeries {
+    switch (signal.aggregation) {
+      case 'count':
+      case 'sum':
+        return new SumSeries();
+      case 'distinct':
+        return new DistinctSeries(this.exactDistinctLimit);
+      case 'last':
+        return new LastValueSeries();
+    }
+  }
+
+  private buildDoc(entry: StreamEntry): LivestreamDoc {
+    const now = this.watermarkMs;
+    const signals: Record<string, WindowValues> = {};
+    for (const [name, series] of entry.series) {
+      signals[name] = Object.fromEntries(WINDOWS.map((w) => [w, series.read(w, now)])) as WindowValues;
+    }
+    const engagement = (window: '1m' | '5m') =>
+      ENGAGEMENT_SIGNALS.reduce((sum, name) => sum + (signals[name]?.[window] ?? 0), 0);
+    const state = entry.reducer.state;
+    const momentum = momentumOf(engagement('1m'), engagement('5m'));
+    return {
+      ...structuredClone(state),
+      signals,
+      momentum,
+      hotness: hotnessOf(signals, state.currentViewers, momentum),
+      seller: (state.sellerId && this.sellerFeatures.get(state.sellerId)) || NO_SELLER,
+      lastEventAt: new Date(entry.lastEventAt).toISOString(),
+      asOf: new Date(now).toISOString(),
+      version: entry.lastEventAt,
+    };
+  }
+}
