@@ -12,8 +12,11 @@ export type Topic = (typeof Topic)[keyof typeof Topic];
 
 export const MARKETPLACE_TOPICS: readonly Topic[] = Object.values(Topic);
 
-/** Compacted topic of the latest livestream doc per stream (written by the ingestor, read by replicas). */
-export const LIVESTREAM_STATE_TOPIC = 'discovery.livestream-state';
+/**
+ * Compacted topic of the latest livestream doc per stream, keyed by stream id (written by the ingestor,
+ * read by every feed-api's memory replica). A null value (tombstone) removes an ended stream.
+ */
+export const LIVESTREAM_STATE_TOPIC = 'discovery.livestream-state.v1';
 
 /** Where a topic's undecodable or unprocessable messages go, with the reason in headers. */
 export function deadLetterTopicOf(topic: string): string {

@@ -304,6 +304,57 @@ export function describeEventBusContract(name: string, options: EventBusContract
       );
     });
 
+    it('commits acknowledgements given after the handler returned', async () => {
+      const group = `g-${randomUUID()}`;
+      await sut.publish(Array.from({ length: 8 }, (_, i) => ({ topic, key: 'one-key', value: `${i}` })));
+      const pending: Array<{ ack(): void }> = [];
+      const first = await subscribe({
+        groupId: group,
+        topics: [topic],
+        fromBeginning: true,
+        eachMessage: async (_message, context) => void pending.push(context),
+      });
+      await eventually(() => pending.length === 8, 'all eight delivered', timeoutMs);
+      pending.slice(0, 5).forEach((context) => context.ack());
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      await first.close();
+
+      const second: string[] = [];
+      await subscribe({
+        groupId: group,
+        topics: [topic],
+        fromBeginning: true,
+        eachMessage: async (message, context) => {
+          second.push(text(message));
+          context.ack();
+        },
+      });
+      await eventually(() => second.length === 3, 'the three never acknowledged', timeoutMs);
+      expect(second).toEqual(['5', '6', '7']);
+    });
+
+    it('carries a null value as a tombstone', async () => {
+      const seen: ConsumedMessage[] = [];
+      await subscribe({
+        groupId: `g-${randomUUID()}`,
+        topics: [topic],
+        fromBeginning: true,
+        eachMessage: async (message, context) => {
+          seen.push(message);
+          context.ack();
+        },
+      });
+      await sut.publish([
+        { topic, key: 'stream-1', value: '{"live":true}' },
+        { topic, key: 'stream-1', value: null },
+      ]);
+      await eventually(() => seen.length === 2, 'the value and the tombstone', timeoutMs);
+      expect(seen.map((m) => [m.key, m.tombstone, m.value.length])).toEqual([
+        ['stream-1', false, 13],
+        ['stream-1', true, 0],
+      ]);
+    });
+
     it('hands batches to a batch handler and commits what it acknowledges', async () => {
       const group = `g-${randomUUID()}`;
       const batchSizes: number[] = [];

@@ -19,7 +19,8 @@ export interface OutgoingMessage {
   topic: string;
   /** Partition key. `null` spreads messages round-robin (no ordering guarantee). */
   key: string | null;
-  value: Buffer | string;
+  /** `null` is a tombstone: on a compacted topic it removes the key. */
+  value: Buffer | string | null;
   headers?: MessageHeaders;
 }
 
@@ -35,7 +36,10 @@ export interface ConsumedMessage {
   partition: number;
   offset: string;
   key: string | null;
+  /** Empty for a tombstone (see `tombstone`). */
   value: Buffer;
+  /** The producer sent a null value: the key is deleted. */
+  tombstone: boolean;
   headers: MessageHeaders;
   /** Broker append time, epoch ms. */
   timestamp: number;

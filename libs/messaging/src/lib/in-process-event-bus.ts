@@ -37,6 +37,8 @@ export interface InProcessBusStats {
   skippedByRetention: number;
 }
 
+const EMPTY = Buffer.alloc(0);
+
 /**
  * One append-only partition log. Offsets only grow; retention drops the oldest messages, and on a compacted
  * topic it first drops every message superseded by a newer one with the same key (Kafka's log cleaner).
@@ -63,7 +65,7 @@ class PartitionLog {
     return this.head < this.offsets.length ? this.offsets[this.head]! : this.nextOffset;
   }
 
-  append(message: Pick<ConsumedMessage, 'key' | 'value' | 'headers' | 'timestamp'>): number {
+  append(message: Pick<ConsumedMessage, 'key' | 'value' | 'tombstone' | 'headers' | 'timestamp'>): number {
     const offset = this.nextOffset++;
     this.messages.push({ ...message, topic: this.topic, partition: this.partition, offset: String(offset) });
     this.offsets.push(offset);
@@ -100,6 +102,7 @@ class PartitionLog {
       const live = this.messages.slice(this.head);
       const newestByKey = new Map<string | null, number>();
       live.forEach((m, i) => newestByKey.set(m.key, i));
+      // A tombstone stays only while it is the newest message of its key, so readers still see the delete.
       this.messages = live.filter((m, i) => m.key !== null && newestByKey.get(m.key) === i);
       this.offsets = this.messages.map((m) => Number(m.offset));
       this.head = 0;
@@ -186,10 +189,16 @@ export class InProcessEventBus implements EventBus {
         message: { key: message.key, value: null },
       });
       const log = logs[partition]!;
-      const value = typeof message.value === 'string' ? Buffer.from(message.value) : message.value;
+      const value =
+        message.value === null
+          ? EMPTY
+          : typeof message.value === 'string'
+            ? Buffer.from(message.value)
+            : message.value;
       const offset = log.append({
         key: message.key,
         value,
+        tombstone: message.value === null,
         headers: { ...message.headers },
         timestamp: this.now(),
       });

@@ -243,6 +243,10 @@ export class KafkaEventBus implements EventBus {
 class KafkaSubscription implements Subscription {
   private assigned: string[] = [];
   private readonly trackers = new Map<string, AckTracker>();
+  /** Acknowledged positions not yet committed, by `topic:partition`. */
+  private readonly toCommit = new Map<string, number>();
+  private commitTimer?: NodeJS.Timeout;
+  private committing: Promise<void> = Promise.resolve();
   private closing?: Promise<void>;
 
   constructor(
@@ -292,7 +296,12 @@ class KafkaSubscription implements Subscription {
         const tp = `${batch.topic}:${batch.partition}`;
         let tracker = this.trackers.get(tp);
         if (!tracker) {
-          tracker = new AckTracker(Number(batch.firstOffset() ?? batch.messages[0]!.offset), () => undefined);
+          // Acks may come after the handler returns (a pipeline that acks once its sinks have written), so
+          // a moved position is committed on a short timer as well as at the end of each batch.
+          tracker = new AckTracker(Number(batch.firstOffset() ?? batch.messages[0]!.offset), (next) => {
+            this.toCommit.set(tp, next);
+            this.commitTimer ??= setTimeout(() => void this.commitAcknowledged(), 100);
+          });
           this.trackers.set(tp, tracker);
         }
         const messages: ConsumedMessage[] = batch.messages.map((m) => ({
@@ -301,11 +310,11 @@ class KafkaSubscription implements Subscription {
           offset: m.offset,
           key: m.key === null ? null : m.key.toString('utf8'),
           value: m.value ?? Buffer.alloc(0),
+          tombstone: m.value === null,
           headers: decodeHeaders(m.headers),
           timestamp: Number(m.timestamp),
         }));
         if (!isRunning() || isStale()) return;
-        const before = tracker.committedOffset;
         tracker.delivering(messages);
         await deliverPartitionBatch({
           options: this.options,
@@ -319,11 +328,7 @@ class KafkaSubscription implements Subscription {
         });
         // Advance the fetch position past everything delivered; commit only what was acknowledged.
         for (const m of messages) resolveOffset(m.offset);
-        if (tracker.committedOffset !== before) {
-          await this.consumer.commitOffsets([
-            { topic: batch.topic, partition: batch.partition, offset: String(tracker.committedOffset) },
-          ]);
-        }
+        await this.commitAcknowledged();
         await heartbeat();
       },
     });
@@ -332,10 +337,32 @@ class KafkaSubscription implements Subscription {
 
   close(): Promise<void> {
     this.closing ??= (async () => {
+      await this.consumer.stop();
+      await this.commitAcknowledged();
       await this.consumer.disconnect();
       this.bus.forget(this);
     })();
     return this.closing;
+  }
+
+  /** Commits every acknowledged position not yet committed; one commit at a time, in order. */
+  private commitAcknowledged(): Promise<void> {
+    clearTimeout(this.commitTimer);
+    this.commitTimer = undefined;
+    if (this.toCommit.size === 0) return this.committing;
+    const offsets = [...this.toCommit].map(([tp, next]) => {
+      const separator = tp.lastIndexOf(':');
+      return {
+        topic: tp.slice(0, separator),
+        partition: Number(tp.slice(separator + 1)),
+        offset: String(next),
+      };
+    });
+    this.toCommit.clear();
+    // A commit for a partition that a rebalance just moved fails; its messages are redelivered to the new
+    // owner (at-least-once), so the failure is not an error worth stopping for.
+    this.committing = this.committing.then(() => this.consumer.commitOffsets(offsets).catch(() => undefined));
+    return this.committing;
   }
 }
 
