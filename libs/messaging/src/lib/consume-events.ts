@@ -18,10 +18,16 @@ export interface ConsumeEventsOptions {
   maxBatchSize?: number;
   decode?: Omit<DecodeOptions, 'now'>;
   /**
-   * Called with each partition's decoded events, in partition order. When it resolves the batch is
-   * acknowledged; when it throws, the bus retries and finally dead-letters (see EventBus).
+   * Called with each partition's decoded events, in partition order. Unless it takes over acknowledgement
+   * (`deferAck`), the batch is acknowledged when it resolves; when it throws, the bus retries and finally
+   * dead-letters (see EventBus).
    */
-  onEvents(events: MarketplaceEvent[], messages: ConsumedMessage[]): Promise<void> | void;
+  onEvents(events: MarketplaceEvent[], messages: ConsumedMessage[], ack: () => void): Promise<void> | void;
+  /**
+   * The handler acknowledges the decoded messages itself by calling `ack` (e.g. once its outputs are
+   * durable), possibly after it returned. Dead-lettered messages are acknowledged by the DLQ write.
+   */
+  deferAck?: boolean;
 }
 
 /**
@@ -52,8 +58,9 @@ export function consumeMarketplaceEvents(
           });
         }
       }
-      if (events.length > 0) await options.onEvents(events, decoded);
-      context.ackAll();
+      const ack = () => decoded.forEach((message) => context.ack(message));
+      if (events.length > 0) await options.onEvents(events, decoded, ack);
+      if (!options.deferAck || events.length === 0) ack();
     },
   });
 }

@@ -133,6 +133,11 @@ export class SignalPipeline {
       if (entry.reducer.state.sellerId === sellerId) this.changed.add(id);
   }
 
+  /** Marks streams changed again (their last write failed and must be retried). */
+  markChanged(livestreamIds: readonly string[]): void {
+    for (const id of livestreamIds) if (this.streams.has(id)) this.changed.add(id);
+  }
+
   /** Marks every stream changed, so docs whose windows moved with time alone are re-emitted. */
   touchAll(): void {
     for (const id of this.streams.keys()) this.changed.add(id);

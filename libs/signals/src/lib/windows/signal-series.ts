@@ -78,9 +78,14 @@ export class SumSeries implements SignalSeries {
   }
 }
 
-/** Distinct values, exact while small and a HyperLogLog sketch beyond the limit (see DistinctCounter). */
+/**
+ * Distinct values, exact while small and a HyperLogLog sketch beyond the limit (see DistinctCounter).
+ * A read unions the window's buckets, which is the costly part of building a doc, so a read is reused
+ * until a value is added or the window moves to another bucket.
+ */
 export class DistinctSeries implements SignalSeries {
   private readonly buckets;
+  private readonly cache = new Map<WindowName, { bucket: number; count: number }>();
 
   constructor(private readonly exactLimit?: number) {
     this.buckets = rings(() => new DistinctCounter(exactLimit));
@@ -89,12 +94,18 @@ export class DistinctSeries implements SignalSeries {
   add(eventTime: number, value: number | string): void {
     this.buckets.fine.bucketAt(eventTime)?.add(String(value));
     this.buckets.coarse.bucketAt(eventTime)?.add(String(value));
+    this.cache.clear();
   }
 
   read(window: WindowName, now: number): number {
     const { coarse, buckets } = WINDOW_BUCKETS[window];
+    const bucket = Math.floor(now / (coarse ? COARSE_BUCKET_MS : FINE_BUCKET_MS));
+    const cached = this.cache.get(window);
+    if (cached?.bucket === bucket) return cached.count;
     const counters = (coarse ? this.buckets.coarse : this.buckets.fine).recent(now, buckets);
-    return DistinctCounter.countUnion(counters, this.exactLimit);
+    const count = DistinctCounter.countUnion(counters, this.exactLimit);
+    this.cache.set(window, { bucket, count });
+    return count;
   }
 }
 

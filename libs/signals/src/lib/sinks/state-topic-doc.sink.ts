@@ -1,0 +1,38 @@
+import { LIVESTREAM_STATE_TOPIC } from '@crest/event-schemas';
+import { type EventBus } from '@crest/messaging';
+
+import { type DocChanges } from '../signal-pipeline';
+import { type LivestreamDocSink } from './livestream-doc-sink.port';
+
+/** Header with the doc version, so a replica can drop an older doc without parsing it. */
+export const DOC_VERSION_HEADER = 'crest.doc-version';
+
+/**
+ * Publishes docs to the compacted state topic, keyed by stream id, and a tombstone for each deleted
+ * stream. Replicas rebuild the whole live set by reading the topic from the beginning.
+ */
+export class StateTopicDocSink implements LivestreamDocSink {
+  readonly name = 'state-topic';
+
+  constructor(
+    private readonly bus: EventBus,
+    private readonly topic = LIVESTREAM_STATE_TOPIC,
+  ) {}
+
+  ensureTopic(partitions = 6): Promise<void> {
+    return this.bus.ensureTopics([{ name: this.topic, partitions, compacted: true }]);
+  }
+
+  async write(changes: DocChanges): Promise<void> {
+    if (changes.upserts.length === 0 && changes.deletions.length === 0) return;
+    await this.bus.publish([
+      ...changes.upserts.map((doc) => ({
+        topic: this.topic,
+        key: doc.livestreamId,
+        value: JSON.stringify(doc),
+        headers: { [DOC_VERSION_HEADER]: String(doc.version) },
+      })),
+      ...changes.deletions.map((id) => ({ topic: this.topic, key: id, value: null })),
+    ]);
+  }
+}
