@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'signals:integration',
+  preset: '../../jest.int.preset.js',
+  coverageDirectory: '../../coverage/libs/signals',
+};
