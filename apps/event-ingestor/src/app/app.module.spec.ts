@@ -16,7 +16,19 @@ describe('event-ingestor', () => {
   it('answers the health endpoint', async () => {
     const response = await app.inject({ method: 'GET', url: '/health' });
     expect(response.statusCode).toBe(200);
-    expect(response.json()).toMatchObject({ status: 'ok', service: 'event-ingestor', mode: 'embedded' });
+    expect(response.json()).toMatchObject({
+      status: 'ok',
+      service: 'event-ingestor',
+      mode: 'in-process bus',
+    });
+  });
+
+  it('is ready and serves Prometheus metrics', async () => {
+    expect((await app.inject({ method: 'GET', url: '/ready' })).json()).toEqual({ ready: true, streams: 0 });
+    const metrics = await app.inject({ method: 'GET', url: '/metrics' });
+    expect(metrics.headers['content-type']).toContain('text/plain');
+    expect(metrics.body).toContain('crest_ingest_freshness_seconds_bucket');
+    expect(metrics.body).toContain('crest_ingest_late_dropped_total 0');
   });
 
   it('defaults to port 3001 and refuses a bad one by name', () => {

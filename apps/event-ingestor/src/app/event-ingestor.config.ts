@@ -1,6 +1,16 @@
-import { BaseAppConfig, loadConfig } from '@crest/platform';
-import { Type } from 'class-transformer';
-import { IsInt, Max, Min } from 'class-validator';
+import { BaseAppConfig, loadConfig, splitList } from '@crest/platform';
+import { Transform, Type } from 'class-transformer';
+import {
+  ArrayMinSize,
+  IsArray,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Matches,
+  Max,
+  Min,
+} from 'class-validator';
 
 export class EventIngestorConfig extends BaseAppConfig {
   @Type(() => Number)
@@ -8,6 +18,50 @@ export class EventIngestorConfig extends BaseAppConfig {
   @Min(1)
   @Max(65_535)
   override PORT = 3001;
+
+  /** Comma-separated `host:port` list. Unset: an in-process bus, which nothing outside this process feeds. */
+  @IsOptional()
+  @Transform(({ value }) => splitList(value))
+  @IsArray()
+  @ArrayMinSize(1, { message: 'KAFKA_BROKERS must name at least one host:port' })
+  @Matches(/^[A-Za-z0-9.-]+:\d{1,5}$/, {
+    each: true,
+    message: 'KAFKA_BROKERS must be a comma-separated list of host:port',
+  })
+  KAFKA_BROKERS?: string[];
+
+  /** Set: docs are also indexed into this Elasticsearch. */
+  @IsOptional()
+  @IsUrl(
+    { require_tld: false, protocols: ['http', 'https'], require_protocol: true },
+    { message: 'ELASTICSEARCH_URL must be an http(s) URL' },
+  )
+  ELASTICSEARCH_URL?: string;
+
+  /** Alias the Elasticsearch sink writes through (and retrieval reads). */
+  @IsString()
+  @Matches(/^[a-z0-9._-]+$/, { message: 'ELASTICSEARCH_INDEX_ALIAS must be a lowercase index name' })
+  ELASTICSEARCH_INDEX_ALIAS = 'crest-livestreams';
+
+  @IsString()
+  @Matches(/^[A-Za-z0-9._-]+$/, {
+    message: 'INGEST_GROUP_ID may use letters, digits, dot, dash and underscore',
+  })
+  INGEST_GROUP_ID = 'crest.event-ingestor';
+
+  /** A changed stream's doc goes to the sinks at most once per this interval. */
+  @Type(() => Number)
+  @IsInt({ message: 'EMIT_INTERVAL_MS must be an integer' })
+  @Min(10)
+  @Max(60_000)
+  EMIT_INTERVAL_MS = 250;
+
+  /** Events older than the watermark by more than this are dropped and counted. */
+  @Type(() => Number)
+  @IsInt({ message: 'ALLOWED_LATENESS_MS must be an integer' })
+  @Min(0)
+  @Max(3_600_000)
+  ALLOWED_LATENESS_MS = 30_000;
 }
 
 export function loadEventIngestorConfig(env: Record<string, string | undefined>): EventIngestorConfig {

@@ -129,29 +129,36 @@ export class KafkaEventBus implements EventBus {
       });
       return { message, partition };
     });
-    const metadata = await this.producer.sendBatch({
-      acks: -1,
-      topicMessages: topics.map((topic) => ({
-        topic,
-        messages: routed
-          .filter((r) => r.message.topic === topic)
-          .map(({ message, partition }) => ({
-            key: message.key,
-            value: message.value,
-            partition,
-            headers: message.headers,
-          })),
-      })),
-    });
-    const nextOffset = new Map(
-      metadata.map((m) => [`${m.topicName}:${m.partition}`, BigInt(m.baseOffset ?? '0')]),
-    );
-    return routed.map(({ message, partition }) => {
-      const key = `${message.topic}:${partition}`;
-      const offset = nextOffset.get(key) ?? 0n;
-      nextOffset.set(key, offset + 1n);
-      return { topic: message.topic, partition, offset: offset.toString() };
-    });
+    // A broker refuses a record batch over message.max.bytes (1 MB by default): send in chunks, one after
+    // another, which keeps each key's order.
+    const receipts: PublishReceipt[] = [];
+    for (const chunk of chunkBySize(routed, MAX_REQUEST_BYTES)) {
+      const metadata = await this.producer.sendBatch({
+        acks: -1,
+        topicMessages: topics.map((topic) => ({
+          topic,
+          messages: chunk
+            .filter((r) => r.message.topic === topic)
+            .map(({ message, partition }) => ({
+              key: message.key,
+              value: message.value,
+              partition,
+              headers: message.headers,
+            })),
+        })),
+      });
+      // Within one request a partition's messages get consecutive offsets from the reported base offset.
+      const nextOffset = new Map(
+        metadata.map((m) => [`${m.topicName}:${m.partition}`, BigInt(m.baseOffset ?? '0')]),
+      );
+      for (const { message, partition } of chunk) {
+        const key = `${message.topic}:${partition}`;
+        const offset = nextOffset.get(key) ?? 0n;
+        nextOffset.set(key, offset + 1n);
+        receipts.push({ topic: message.topic, partition, offset: offset.toString() });
+      }
+    }
+    return receipts;
   }
 
   async subscribe(options: SubscriptionOptions): Promise<Subscription> {
@@ -364,6 +371,26 @@ class KafkaSubscription implements Subscription {
     this.committing = this.committing.then(() => this.consumer.commitOffsets(offsets).catch(() => undefined));
     return this.committing;
   }
+}
+
+const MAX_REQUEST_BYTES = 512 * 1024;
+
+function chunkBySize<T extends { message: OutgoingMessage }>(items: T[], maxBytes: number): T[][] {
+  const chunks: T[][] = [];
+  let current: T[] = [];
+  let bytes = 0;
+  for (const item of items) {
+    const size = (item.message.value?.length ?? 0) + (item.message.key?.length ?? 0) + 64;
+    if (current.length > 0 && bytes + size > maxBytes) {
+      chunks.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(item);
+    bytes += size;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
 }
 
 function decodeHeaders(headers: IHeaders | undefined): MessageHeaders {

@@ -1,0 +1,114 @@
+import { randomUUID } from 'node:crypto';
+
+import { EventType, type MarketplaceEvent } from '@crest/event-schemas';
+import { KafkaEventBus, toMessage } from '@crest/messaging';
+import { createTestApp } from '@crest/platform/testing';
+import { type LivestreamDoc } from '@crest/signals';
+import { MarketplaceSimulator } from '@crest/testing';
+import { Client } from '@elastic/elasticsearch';
+import { type NestFastifyApplication } from '@nestjs/platform-fastify';
+
+import { AppModule } from './app.module';
+import { loadEventIngestorConfig } from './event-ingestor.config';
+
+const brokers = process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092';
+const elasticsearchUrl = process.env['ELASTICSEARCH_URL'] ?? 'http://127.0.0.1:9200';
+
+describe('event-ingestor on real Kafka and Elasticsearch', () => {
+  const alias = `crest-int-ingest-${randomUUID().slice(0, 8)}`;
+  const es = new Client({ node: elasticsearchUrl });
+  const producer = new KafkaEventBus({
+    brokers: brokers.split(','),
+    clientId: 'ingest-int-producer',
+    createTopics: true,
+  });
+  let app: NestFastifyApplication;
+
+  beforeAll(async () => {
+    const config = loadEventIngestorConfig({
+      KAFKA_BROKERS: brokers,
+      ELASTICSEARCH_URL: elasticsearchUrl,
+      ELASTICSEARCH_INDEX_ALIAS: alias,
+      INGEST_GROUP_ID: `ingest-int-${randomUUID().slice(0, 8)}`,
+      EMIT_INTERVAL_MS: '100',
+      ALLOWED_LATENESS_MS: '3600000',
+    });
+    app = await createTestApp(AppModule.forRoot(config));
+  });
+
+  afterAll(async () => {
+    await app.close();
+    await producer.close();
+    await es.indices.delete({ index: `${alias}-*`, ignore_unavailable: true });
+    await es.indices.deleteIndexTemplate({ name: `${alias}-template` });
+    await es.close();
+  });
+
+  it('indexes docs that match an independent recount of the simulated events', async () => {
+    // A seed of its own: the marketplace topics may hold other runs' streams, which this test ignores.
+    const simulator = new MarketplaceSimulator({
+      seed: 7_301,
+      eventsPerSecond: 300,
+      targetLiveStreams: 25,
+      malformedRate: 0.01,
+    });
+    const items = Array.from({ length: 60 }, () => simulator.advance(1_000)).flat();
+    const events = items.flatMap((item) => (item.kind === 'event' ? [item.event] : []));
+    await producer.publish(
+      items.map((item) =>
+        item.kind === 'event'
+          ? toMessage(item.event)
+          : { topic: item.topic, key: item.key, value: item.value },
+      ),
+    );
+
+    const expected = recount(events);
+    const matches = (docs: Map<string, LivestreamDoc>) =>
+      docs.size === expected.size &&
+      [...expected].every(([id, e]) => docs.get(id)?.signals['bids']?.['60m'] === e.bids);
+    let docs = new Map<string, LivestreamDoc>();
+    const deadline = Date.now() + 90_000;
+    while (!matches(docs) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      await es.indices.refresh({ index: alias });
+      const result = await es.search<LivestreamDoc>({
+        index: alias,
+        size: 1_000,
+        query: { ids: { values: [...expected.keys()] } },
+      });
+      docs = new Map(result.hits.hits.map((hit) => [hit._id!, hit._source!]));
+    }
+
+    for (const [id, e] of expected) {
+      const doc = docs.get(id)!;
+      expect([id, doc.signals['bids']!['60m'], doc.signals['gmvMinor']!['60m'], doc.status]).toEqual([
+        id,
+        e.bids,
+        e.gmv,
+        e.status,
+      ]);
+    }
+    const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(metrics).toMatch(/crest_ingest_freshness_seconds_count \d+/);
+  }, 120_000);
+});
+
+function recount(events: readonly MarketplaceEvent[]) {
+  const streams = new Map<string, { bids: number; gmv: number; status: string | null; statusAt: number }>();
+  const of = (id: string) => {
+    let s = streams.get(id);
+    if (!s) streams.set(id, (s = { bids: 0, gmv: 0, status: null, statusAt: -Infinity }));
+    return s;
+  };
+  for (const event of events) {
+    if (!('livestreamId' in event)) continue;
+    const s = of(event.livestreamId);
+    if (event.type === EventType.BidPlaced) s.bids++;
+    if (event.type === EventType.ProductPurchased) s.gmv += event.payload.total.amountMinor;
+    if (event.type === EventType.LivestreamStatusChanged && Date.parse(event.occurredAt) >= s.statusAt) {
+      s.status = event.payload.status;
+      s.statusAt = Date.parse(event.occurredAt);
+    }
+  }
+  return streams;
+}

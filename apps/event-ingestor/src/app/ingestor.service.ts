@@ -1,0 +1,100 @@
+import { MARKETPLACE_TOPICS } from '@crest/event-schemas';
+import { type EventBus, InProcessEventBus, KafkaEventBus, type Subscription } from '@crest/messaging';
+import {
+  ElasticsearchDocSink,
+  LivestreamDocEmitter,
+  type LivestreamDocSink,
+  SignalPipeline,
+  startIngest,
+  StateTopicDocSink,
+} from '@crest/signals';
+import { Client } from '@elastic/elasticsearch';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+
+import { type EventIngestorConfig } from './event-ingestor.config';
+import { IngestMetrics } from './ingest-metrics';
+
+export const INGESTOR_CONFIG = Symbol('INGESTOR_CONFIG');
+
+/** Wires the ingest pipeline from libs/signals to the configured bus and sinks, and shuts it down in order. */
+@Injectable()
+export class IngestorService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(IngestorService.name);
+  readonly pipeline: SignalPipeline;
+  readonly metrics: IngestMetrics;
+  private readonly bus: EventBus;
+  private readonly emitter: LivestreamDocEmitter;
+  private readonly stateSink: StateTopicDocSink;
+  private readonly elasticsearch?: { client: Client; sink: ElasticsearchDocSink };
+  private subscription?: Subscription;
+  private ready = false;
+
+  constructor(@Inject(INGESTOR_CONFIG) private readonly config: EventIngestorConfig) {
+    this.pipeline = new SignalPipeline({ allowedLatenessMs: config.ALLOWED_LATENESS_MS });
+    this.metrics = new IngestMetrics(this.pipeline);
+    this.bus = config.KAFKA_BROKERS
+      ? new KafkaEventBus({ brokers: config.KAFKA_BROKERS, clientId: 'event-ingestor', createTopics: true })
+      : new InProcessEventBus();
+    this.stateSink = new StateTopicDocSink(this.bus);
+    const sinks: LivestreamDocSink[] = [this.stateSink];
+    if (config.ELASTICSEARCH_URL) {
+      const client = new Client({ node: config.ELASTICSEARCH_URL });
+      this.elasticsearch = {
+        client,
+        sink: new ElasticsearchDocSink(client, { alias: config.ELASTICSEARCH_INDEX_ALIAS }),
+      };
+      sinks.push(this.elasticsearch.sink);
+    }
+    this.emitter = new LivestreamDocEmitter(this.pipeline, sinks, {
+      emitIntervalMs: config.EMIT_INTERVAL_MS,
+      onError: (error, sink) => {
+        this.metrics.sinkErrors.inc({ sink });
+        this.logger.warn(`sink ${sink} failed, retrying: ${(error as Error).message}`);
+      },
+      onEmitted: (changes, sinkMs) => {
+        this.metrics.docsEmitted.inc(changes.upserts.length);
+        this.metrics.sinkWrite.observe(sinkMs / 1000);
+      },
+    });
+  }
+
+  get isReady(): boolean {
+    return this.ready;
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (!this.config.KAFKA_BROKERS) {
+      this.logger.warn(
+        'KAFKA_BROKERS is not set: consuming an in-process bus that nothing outside this process feeds',
+      );
+    }
+    await this.bus.ensureTopics(MARKETPLACE_TOPICS.map((name) => ({ name, partitions: 6 })));
+    await this.stateSink.ensureTopic();
+    await this.elasticsearch?.sink.ensureIndex();
+    this.subscription = await startIngest({
+      bus: this.bus,
+      pipeline: this.pipeline,
+      emitter: this.emitter,
+      groupId: this.config.INGEST_GROUP_ID,
+      fromBeginning: true,
+      onDurable: (events, at) => this.metrics.durable(events, at),
+    });
+    this.ready = true;
+    this.logger.log(`ingesting ${MARKETPLACE_TOPICS.join(', ')} as group ${this.config.INGEST_GROUP_ID}`);
+  }
+
+  /** Stop taking input, write what is pending (which acknowledges it), commit, disconnect. */
+  async onApplicationShutdown(): Promise<void> {
+    this.ready = false;
+    await this.emitter.stop();
+    await this.subscription?.close();
+    await this.bus.close();
+    await this.elasticsearch?.client.close();
+  }
+}
