@@ -39,6 +39,23 @@ describe('feed-api in embedded mode', () => {
     expect(second.eventsLast10sByType).not.toEqual(first.eventsLast10sByType);
   });
 
+  it('serves live streams by hotness from the signal pipeline, and refuses a bad limit', async () => {
+    let body = (await app.inject({ method: 'GET', url: '/livestreams?limit=5' })).json();
+    for (let i = 0; i < 50 && body.items.length < 5; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      body = (await app.inject({ method: 'GET', url: '/livestreams?limit=5' })).json();
+    }
+    expect(body.items).toHaveLength(5);
+    const hotness = body.items.map((doc: { hotness: number }) => doc.hotness);
+    expect(hotness).toEqual([...hotness].sort((a: number, b: number) => b - a));
+    expect(body.items[0]).toMatchObject({ status: 'live', signals: { chats: { '1m': expect.any(Number) } } });
+    const bad = await app.inject({ method: 'GET', url: '/livestreams?limit=1000' });
+    expect([bad.statusCode, bad.json().message]).toEqual([
+      400,
+      'limit must be an integer from 1 to 100, got "1000"',
+    ]);
+  });
+
   it('says at / what it serves today', async () => {
     const response = await app.inject({ method: 'GET', url: '/' });
     expect(response.json()).toMatchObject({

@@ -1,5 +1,6 @@
 import { MARKETPLACE_TOPICS } from '@crest/event-schemas';
 import { consumeMarketplaceEvents, type EventBus, publishEvents, type Subscription } from '@crest/messaging';
+import { LivestreamDocEmitter, MemoryDocSink, SignalPipeline, startIngest } from '@crest/signals';
 import { MarketplaceSimulator, runSimulatorInRealTime, type SimulatedItem } from '@crest/testing';
 import {
   Inject,
@@ -24,8 +25,13 @@ export class EmbeddedMarketplaceService implements OnApplicationBootstrap, OnApp
   private readonly logger = new Logger(EmbeddedMarketplaceService.name);
   private readonly abort = new AbortController();
   private subscription?: Subscription;
+  private signalsSubscription?: Subscription;
   private simulatorRun?: Promise<void>;
   readonly activity = new MarketplaceActivity();
+  /** The push pipeline of libs/signals, in-process: docs land in the memory sink (the local replica). */
+  readonly pipeline = new SignalPipeline();
+  readonly docs = new MemoryDocSink();
+  private readonly emitter = new LivestreamDocEmitter(this.pipeline, [this.docs]);
 
   constructor(
     @Inject(EVENT_BUS) private readonly bus: EventBus,
@@ -37,6 +43,12 @@ export class EmbeddedMarketplaceService implements OnApplicationBootstrap, OnApp
     this.subscription = await consumeMarketplaceEvents(this.bus, {
       groupId: 'feed-api.activity',
       onEvents: (events) => this.activity.record(events),
+    });
+    this.signalsSubscription = await startIngest({
+      bus: this.bus,
+      pipeline: this.pipeline,
+      emitter: this.emitter,
+      groupId: 'feed-api.signals',
     });
     if (!this.config.SIMULATOR_ENABLED) return;
 
@@ -61,6 +73,8 @@ export class EmbeddedMarketplaceService implements OnApplicationBootstrap, OnApp
   async onApplicationShutdown(): Promise<void> {
     this.abort.abort();
     await this.simulatorRun;
+    await this.emitter.stop();
+    await this.signalsSubscription?.close();
     await this.subscription?.close();
     await this.bus.close();
   }
