@@ -8,6 +8,7 @@ export * from './lib/sinks/elasticsearch-doc.sink';
 export * from './lib/sinks/livestream-doc-sink.port';
 export * from './lib/sinks/memory-doc.sink';
 export * from './lib/sinks/state-topic-doc.sink';
+export * from './lib/user-signals';
 export * from './lib/windows/distinct-counter';
 export * from './lib/windows/hyper-log-log';
 export * from './lib/windows/signal-series';

@@ -14,6 +14,7 @@ import {
   validateSignalDefinitions,
   type WindowSignalDefinition,
 } from './signal-definitions';
+import { type UserSignals, type UserSignalsOptions, UserSignalsStore } from './user-signals';
 import { DistinctSeries, LastValueSeries, type SignalSeries, SumSeries } from './windows/signal-series';
 import { WINDOWS } from './windows/window.constants';
 
@@ -27,6 +28,7 @@ export interface SignalPipelineOptions {
   exactDistinctLimit?: number;
   /** How long an ended stream's doc stays before it is deleted from the sinks. Default 5 minutes. */
   endedGraceMs?: number;
+  userSignals?: UserSignalsOptions;
 }
 
 export interface IngestResult {
@@ -72,6 +74,11 @@ export class SignalPipeline {
   private readonly endedGraceMs: number;
   private readonly exactDistinctLimit: number | undefined;
   private watermarkMs = Number.NEGATIVE_INFINITY;
+  private readonly users: UserSignalsStore;
+  private readonly streamContext = (id: string) => {
+    const state = this.streams.get(id)?.reducer.state;
+    return state && { sellerId: state.sellerId, categoryIds: state.categoryIds };
+  };
   readonly counters: PipelineCounters = { applied: 0, duplicates: 0, late: 0, notStreamScoped: 0 };
 
   constructor(options: SignalPipelineOptions = {}) {
@@ -85,6 +92,12 @@ export class SignalPipeline {
     this.endedGraceMs = options.endedGraceMs ?? 5 * 60_000;
     this.exactDistinctLimit = options.exactDistinctLimit;
     this.seen = new LRUCache({ max: options.dedupeCapacity ?? 1_000_000 });
+    this.users = new UserSignalsStore(options.userSignals);
+  }
+
+  /** A user's follows and decayed engagement, read at the watermark. */
+  userSignals(userId: string): UserSignals {
+    return this.users.get(userId, this.watermarkMs);
   }
 
   /** Newest event time seen, epoch ms (-Infinity before the first event). */
@@ -107,11 +120,14 @@ export class SignalPipeline {
       this.seen.set(event.eventId, true);
       if (at > this.watermarkMs) this.watermarkMs = at;
       if (!('livestreamId' in event)) {
+        this.users.apply(event, at, this.streamContext);
         this.counters.notStreamScoped++;
+        result.applied++;
         continue;
       }
       const entry = this.entryOf(event.livestreamId);
       entry.reducer.apply(event, at);
+      this.users.apply(event, at, this.streamContext);
       if (at > entry.lastEventAt) entry.lastEventAt = at;
       for (const signal of this.signalsByType.get(event.type) ?? []) {
         if (signal.filter && !signal.filter(event)) continue;
