@@ -1,6 +1,9 @@
+import { hostname } from 'node:os';
+
 import { MARKETPLACE_TOPICS } from '@crest/event-schemas';
 import { type EventBus, InProcessEventBus, KafkaEventBus, type Subscription } from '@crest/messaging';
 import {
+  consumeSellerFeatures,
   ElasticsearchDocSink,
   LivestreamDocEmitter,
   type LivestreamDocSink,
@@ -33,6 +36,7 @@ export class IngestorService implements OnApplicationBootstrap, OnApplicationShu
   private readonly stateSink: StateTopicDocSink;
   private readonly elasticsearch?: { client: Client; sink: ElasticsearchDocSink };
   private subscription?: Subscription;
+  private sellerFeatures?: Subscription;
   private ready = false;
 
   constructor(@Inject(INGESTOR_CONFIG) private readonly config: EventIngestorConfig) {
@@ -77,6 +81,12 @@ export class IngestorService implements OnApplicationBootstrap, OnApplicationShu
     await this.bus.ensureTopics(MARKETPLACE_TOPICS.map((name) => ({ name, partitions: 6 })));
     await this.stateSink.ensureTopic();
     await this.elasticsearch?.sink.ensureIndex();
+    // Every instance needs every seller's features, so each reads the whole compacted topic itself.
+    this.sellerFeatures = await consumeSellerFeatures(
+      this.bus,
+      this.pipeline,
+      `${hostname()}-${process.pid}`,
+    );
     this.subscription = await startIngest({
       bus: this.bus,
       pipeline: this.pipeline,
@@ -94,6 +104,7 @@ export class IngestorService implements OnApplicationBootstrap, OnApplicationShu
     this.ready = false;
     await this.emitter.stop();
     await this.subscription?.close();
+    await this.sellerFeatures?.close();
     await this.bus.close();
     await this.elasticsearch?.client.close();
   }
