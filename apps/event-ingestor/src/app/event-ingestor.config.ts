@@ -1,33 +1,13 @@
-import { BaseAppConfig, loadConfig, splitList } from '@crest/platform';
-import { Transform, Type } from 'class-transformer';
-import {
-  ArrayMinSize,
-  IsArray,
-  IsInt,
-  IsOptional,
-  IsString,
-  IsUrl,
-  Matches,
-  Max,
-  Min,
-} from 'class-validator';
+import { BaseAppConfig, IsBrokerList, IsPort, loadConfig } from '@crest/platform';
+import { Type } from 'class-transformer';
+import { IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min } from 'class-validator';
 
 export class EventIngestorConfig extends BaseAppConfig {
-  @Type(() => Number)
-  @IsInt({ message: 'PORT must be an integer' })
-  @Min(1)
-  @Max(65_535)
+  @IsPort()
   override PORT = 3001;
 
   /** Comma-separated `host:port` list. Unset: an in-process bus, which nothing outside this process feeds. */
-  @IsOptional()
-  @Transform(({ value }) => splitList(value))
-  @IsArray()
-  @ArrayMinSize(1, { message: 'KAFKA_BROKERS must name at least one host:port' })
-  @Matches(/^[A-Za-z0-9.-]+:\d{1,5}$/, {
-    each: true,
-    message: 'KAFKA_BROKERS must be a comma-separated list of host:port',
-  })
+  @IsBrokerList()
   KAFKA_BROKERS?: string[];
 
   /** Set: docs are also indexed into this Elasticsearch. */

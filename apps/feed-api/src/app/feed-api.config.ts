@@ -1,37 +1,17 @@
-import { BaseAppConfig, loadConfig, parseBoolean, splitList } from '@crest/platform';
+import { BaseAppConfig, IsBrokerList, IsPort, loadConfig, parseBoolean } from '@crest/platform';
 import { Transform, Type } from 'class-transformer';
-import {
-  ArrayMinSize,
-  IsArray,
-  IsBoolean,
-  IsInt,
-  IsNumber,
-  IsOptional,
-  Matches,
-  Max,
-  Min,
-} from 'class-validator';
+import { IsBoolean, IsInt, IsNumber, Max, Min } from 'class-validator';
 
 /**
  * feed-api settings. With nothing set it runs embedded: in-process bus, and the marketplace simulator
  * producing live traffic so the feed moves.
  */
 export class FeedApiConfig extends BaseAppConfig {
-  @Type(() => Number)
-  @IsInt({ message: 'PORT must be an integer' })
-  @Min(1)
-  @Max(65_535)
+  @IsPort()
   override PORT = 3000;
 
   /** Comma-separated `host:port` list. Set: events travel through this Kafka; unset: an in-process bus. */
-  @IsOptional()
-  @Transform(({ value }) => splitList(value))
-  @IsArray()
-  @ArrayMinSize(1, { message: 'KAFKA_BROKERS must name at least one host:port' })
-  @Matches(/^[A-Za-z0-9.-]+:\d{1,5}$/, {
-    each: true,
-    message: 'KAFKA_BROKERS must be a comma-separated list of host:port',
-  })
+  @IsBrokerList()
   KAFKA_BROKERS?: string[];
 
   /** Run the marketplace simulator in-process (embedded mode's source of live events). */

@@ -1,12 +1,7 @@
-import { BaseAppConfig, loadConfig } from '@crest/platform';
-import { Type } from 'class-transformer';
-import { IsInt, Max, Min } from 'class-validator';
+import { BaseAppConfig, IsPort, loadConfig } from '@crest/platform';
 
 export class RankingServiceConfig extends BaseAppConfig {
-  @Type(() => Number)
-  @IsInt({ message: 'PORT must be an integer' })
-  @Min(1)
-  @Max(65_535)
+  @IsPort()
   override PORT = 3002;
 }
 

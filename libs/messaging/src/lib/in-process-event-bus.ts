@@ -1,7 +1,5 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 
-import { Partitioners } from 'kafkajs';
-
 import {
   type ConsumedMessage,
   type EventBus,
@@ -12,6 +10,7 @@ import {
   type SubscriptionOptions,
   type TopicSpec,
 } from './event-bus.port';
+import { createKeyPartitioner } from './key-partitioner';
 import { AckTracker, DEFAULT_MAX_BATCH, deliverPartitionBatch } from './partition-delivery';
 
 export interface InProcessEventBusOptions {
@@ -138,7 +137,7 @@ interface GroupState {
 export class InProcessEventBus implements EventBus {
   private readonly topics = new Map<string, PartitionLog[]>();
   private readonly groups = new Map<string, GroupState>();
-  private readonly partitioner = Partitioners.DefaultPartitioner();
+  private readonly partitionOf = createKeyPartitioner();
   private readonly defaultPartitions: number;
   private readonly retention: number;
   private readonly now: () => number;
@@ -177,17 +176,7 @@ export class InProcessEventBus implements EventBus {
     const receipts: PublishReceipt[] = [];
     for (const message of messages) {
       const logs = this.logsOf(message.topic);
-      const partition = this.partitioner({
-        topic: message.topic,
-        partitionMetadata: logs.map((_, partitionId) => ({
-          partitionId,
-          leader: 0,
-          partitionErrorCode: 0,
-          replicas: [0],
-          isr: [0],
-        })),
-        message: { key: message.key, value: null },
-      });
+      const partition = this.partitionOf(message.topic, message.key, logs.length);
       const log = logs[partition]!;
       const value =
         message.value === null

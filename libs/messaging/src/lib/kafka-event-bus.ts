@@ -19,6 +19,7 @@ import {
   type SubscriptionOptions,
   type TopicSpec,
 } from './event-bus.port';
+import { createKeyPartitioner } from './key-partitioner';
 import { AckTracker, deliverPartitionBatch } from './partition-delivery';
 
 export interface KafkaEventBusOptions {
@@ -54,7 +55,7 @@ export class KafkaEventBus implements EventBus {
   private readonly kafka: Kafka;
   private readonly producer: Producer;
   private readonly admin: Admin;
-  private readonly partitioner = Partitioners.DefaultPartitioner();
+  private readonly partitionOf = createKeyPartitioner();
   private readonly partitionCounts = new Map<string, number>();
   private readonly subscriptions = new Set<KafkaSubscription>();
   private connected?: Promise<void>;
@@ -116,17 +117,7 @@ export class KafkaEventBus implements EventBus {
     // Pick partitions here, with the producer's own partitioner, so each receipt can name its offset.
     const routed = messages.map((message) => {
       const partitions = this.partitionCounts.get(message.topic)!;
-      const partition = this.partitioner({
-        topic: message.topic,
-        partitionMetadata: Array.from({ length: partitions }, (_, partitionId) => ({
-          partitionId,
-          leader: 0,
-          partitionErrorCode: 0,
-          replicas: [0],
-          isr: [0],
-        })),
-        message: { key: message.key, value: null },
-      });
+      const partition = this.partitionOf(message.topic, message.key, partitions);
       return { message, partition };
     });
     // A broker refuses a record batch over message.max.bytes (1 MB by default): send in chunks, one after

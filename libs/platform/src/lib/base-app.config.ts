@@ -1,5 +1,7 @@
-import { Transform, Type } from 'class-transformer';
-import { IsIn, IsInt, IsString, Max, Min } from 'class-validator';
+import { Transform } from 'class-transformer';
+import { IsIn, IsString } from 'class-validator';
+
+import { IsPort } from './config-validators';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -9,10 +11,7 @@ export abstract class BaseAppConfig {
   @IsString()
   HOST = '127.0.0.1';
 
-  @Type(() => Number)
-  @IsInt({ message: 'PORT must be an integer' })
-  @Min(1)
-  @Max(65_535)
+  @IsPort()
   abstract PORT: number;
 
   @Transform(({ value }) => (typeof value === 'string' ? value.toLowerCase() : value))
