@@ -59,8 +59,18 @@ describe('parseSimulatorCliOptions', () => {
     );
   });
 
-  it('refuses unknown flags', () => {
-    expect(() => parseSimulatorCliOptions(['--speed', '3'])).toThrow("Unknown option '--speed'");
+  it('names unknown flags, missing values and stray arguments along with the rest', () => {
+    expect(() =>
+      parseSimulatorCliOptions(['--speed', '--realtime=yes', '--malformed-rate', '', 'extra', '--seed']),
+    ).toThrow(
+      [
+        '--speed is not a flag',
+        '--realtime takes no value',
+        'unexpected argument "extra"',
+        '--seed needs a value',
+        '--malformed-rate must be a number from 0 to 1, got ""',
+      ].join('\n'),
+    );
   });
 });
 

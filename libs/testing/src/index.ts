@@ -3,3 +3,4 @@ export { SIMULATED_CATEGORIES } from './lib/marketplace-catalog';
 export * from './lib/marketplace-simulator';
 export * from './lib/run-simulator';
 export * from './lib/seeded-random';
+export * from './lib/simulated-item';

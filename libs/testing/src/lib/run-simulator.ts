@@ -1,4 +1,5 @@
-import { type MarketplaceSimulator, type SimulatedItem } from './marketplace-simulator';
+import { type MarketplaceSimulator } from './marketplace-simulator';
+import { type SimulatedItem } from './simulated-item';
 
 export interface RealTimeRunOptions {
   simulator: MarketplaceSimulator;
