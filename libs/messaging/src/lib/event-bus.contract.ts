@@ -387,5 +387,110 @@ export function describeEventBusContract(name: string, options: EventBusContract
       await eventually(() => redelivered.length === 1, 'only the new message', timeoutMs);
       expect(redelivered).toEqual(['later']);
     });
+    it('reads a range by time and offset without a group', async () => {
+      const receipts = await sut.publish(
+        Array.from({ length: 6 }, (_, i) => ({ topic, key: 'one-key', value: `early-${i}` })),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const from = Date.now();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      await sut.publish(Array.from({ length: 4 }, (_, i) => ({ topic, key: 'one-key', value: `late-${i}` })));
+      const partition = receipts[0]!.partition;
+      const read = async (range: { fromTimestamp?: number; toOffset?: string }) => {
+        const seen: string[] = [];
+        await sut.readRange([{ topic, partition, ...range }], (messages) => {
+          seen.push(...messages.map(text));
+        });
+        return seen;
+      };
+
+      expect(await read({})).toHaveLength(10);
+      expect(await read({ fromTimestamp: from })).toEqual(['late-0', 'late-1', 'late-2', 'late-3']);
+      expect(await read({ toOffset: receipts[2]!.offset })).toEqual(['early-0', 'early-1']);
+      expect(await read({ fromTimestamp: Date.now() + 60_000 })).toEqual([]);
+      expect(await sut.partitionCount(topic)).toBe(partitions);
+    });
+
+    it('lets a member rebuild gained partitions from where it resumes, before any delivery', async () => {
+      const group = `g-${randomUUID()}`;
+      const receipts = await sut.publish(
+        Array.from({ length: 5 }, (_, i) => ({ topic, key: 'one-key', value: `${i}` })),
+      );
+      const busy = receipts[0]!.partition;
+      const log: string[] = [];
+      const first = await subscribe({
+        groupId: group,
+        topics: [topic],
+        fromBeginning: true,
+        onPartitionsAssigned: async (gained) => {
+          await new Promise((resolve) => setTimeout(resolve, 100));
+          log.push(
+            `gained ${gained
+              .map((p) => `${p.partition}@${p.offset}`)
+              .sort()
+              .join(' ')}`,
+          );
+        },
+        onPartitionsRevoked: (lost) =>
+          log.push(
+            `lost ${lost
+              .map((p) => p.partition)
+              .sort()
+              .join(' ')}`,
+          ),
+        eachMessage: async (message, context) => {
+          log.push(`message ${text(message)}`);
+          if (Number(text(message)) < 3) context.ack();
+        },
+      });
+      await eventually(() => log.length === 6, 'the rebuild and five messages', timeoutMs);
+      const all = Array.from({ length: partitions }, (_, p) => p);
+      expect(log).toEqual([
+        `gained ${all.map((p) => `${p}@0`).join(' ')}`,
+        ...['0', '1', '2', '3', '4'].map((v) => `message ${v}`),
+      ]);
+      await first.close();
+      expect(log[6]).toBe(`lost ${all.join(' ')}`);
+
+      const positions: string[] = [];
+      await subscribe({
+        groupId: group,
+        topics: [topic],
+        fromBeginning: true,
+        onPartitionsAssigned: async (gained) => {
+          positions.push(...gained.filter((p) => p.partition === busy).map((p) => p.offset));
+        },
+        eachMessage: async (_message, context) => context.ack(),
+      });
+      await eventually(() => positions.length === 1, 'the second member’s rebuild', timeoutMs);
+      expect(positions).toEqual(['3']);
+    });
+
+    it('retries a rebuild that fails, reporting each failure, and delivers only after it succeeded', async () => {
+      const errors: unknown[] = [];
+      const delivered: string[] = [];
+      let attempts = 0;
+      await sut.publish([{ topic, key: 'k', value: 'after-rebuild' }]);
+      await subscribe({
+        groupId: `g-${randomUUID()}`,
+        topics: [topic],
+        fromBeginning: true,
+        onPartitionsAssigned: async () => {
+          attempts++;
+          if (attempts < 3) throw new Error(`state store unavailable (${attempts})`);
+        },
+        onRebuildError: (error) => errors.push(error),
+        eachMessage: async (message, context) => {
+          delivered.push(`${attempts}:${text(message)}`);
+          context.ack();
+        },
+      });
+      await eventually(() => delivered.length === 1, 'delivery after the rebuild', timeoutMs);
+      expect(delivered).toEqual(['3:after-rebuild']);
+      expect(errors.map((e) => (e as Error).message)).toEqual([
+        'state store unavailable (1)',
+        'state store unavailable (2)',
+      ]);
+    });
   });
 }

@@ -64,6 +64,13 @@ export interface BatchContext {
   deadLetter(message: ConsumedMessage, reason: string, details?: MessageHeaders): Promise<void>;
 }
 
+/** Where a member resumes a partition: the offset of the next message it will be handed. */
+export interface PartitionPosition {
+  topic: string;
+  partition: number;
+  offset: string;
+}
+
 interface SubscriptionCommon {
   /** Members sharing a group id split the partitions; each group sees every message. */
   groupId: string;
@@ -72,6 +79,16 @@ interface SubscriptionCommon {
   fromBeginning?: boolean;
   /** Attempts per message (or batch) before it is dead-lettered. Default 3. */
   maxAttempts?: number;
+  /**
+   * Awaited when this member gains partitions, before any of their messages is delivered, with the
+   * position each resumes at: a stateful subscriber rebuilds what it keeps for them here (e.g. replays a
+   * window with `readRange`). The member stays in its group meanwhile. A throw is reported to
+   * `onRebuildError` and the call retried (backoff up to 10 s) until it succeeds or the subscription closes.
+   */
+  onPartitionsAssigned?(gained: PartitionPosition[]): Promise<void>;
+  /** Called when this member lost partitions (to a rebalance or its own close), after their last delivery. */
+  onPartitionsRevoked?(lost: Array<{ topic: string; partition: number }>): void;
+  onRebuildError?(error: unknown): void;
 }
 
 export interface MessageSubscription extends SubscriptionCommon {
@@ -100,12 +117,32 @@ export interface TopicSpec {
   compacted?: boolean;
 }
 
+/** A stretch of one partition to read outside any group: from a broker time up to an offset. */
+export interface ReadRange {
+  topic: string;
+  partition: number;
+  /** Start at the first message appended at or after this time (epoch ms). Default: the oldest retained. */
+  fromTimestamp?: number;
+  /** Stop before this offset. Default: the partition's end when the read starts. */
+  toOffset?: string;
+}
+
 export interface EventBus {
   /** Creates topics that do not exist; existing ones are left as they are. */
   ensureTopics(topics: TopicSpec[]): Promise<void>;
   /** Appends messages; resolves once each is durable in the adapter's sense, in input order. */
   publish(messages: OutgoingMessage[]): Promise<PublishReceipt[]>;
   subscribe(options: SubscriptionOptions): Promise<Subscription>;
+  /**
+   * Reads retained messages of the given ranges in partition order, without joining a group or committing;
+   * resolves once every range was read to its end. For rebuilding state, not for processing.
+   */
+  readRange(
+    ranges: ReadRange[],
+    onMessages: (messages: ConsumedMessage[]) => void | Promise<void>,
+  ): Promise<void>;
+  /** Partitions of a topic (created with the adapter's defaults if it does not exist and creation is on). */
+  partitionCount(topic: string): Promise<number>;
   /** Closes every subscription and the connection. */
   close(): Promise<void>;
 }

@@ -5,13 +5,21 @@ import {
   type EventBus,
   isBatchSubscription,
   type OutgoingMessage,
+  type PartitionPosition,
   type PublishReceipt,
+  type ReadRange,
   type Subscription,
   type SubscriptionOptions,
   type TopicSpec,
 } from './event-bus.port';
 import { createKeyPartitioner } from './key-partitioner';
-import { AckTracker, DEFAULT_MAX_BATCH, deliverPartitionBatch } from './partition-delivery';
+import {
+  AckTracker,
+  DEFAULT_MAX_BATCH,
+  deliverPartitionBatch,
+  parseTopicPartition,
+  rebuildGainedPartitions,
+} from './partition-delivery';
 
 export interface InProcessEventBusOptions {
   /** Partitions of a topic created implicitly by publish or subscribe. Default 6. */
@@ -83,6 +91,18 @@ class PartitionLog {
       else high = mid;
     }
     return this.messages.slice(low, Math.min(low + max, this.messages.length));
+  }
+
+  /** Offset of the first retained message appended at or after `timestamp` (nextOffset if none). */
+  offsetAtTime(timestamp: number): number {
+    let low = this.head;
+    let high = this.messages.length;
+    while (low < high) {
+      const mid = (low + high) >>> 1;
+      if (this.messages[mid]!.timestamp < timestamp) low = mid + 1;
+      else high = mid;
+    }
+    return low < this.messages.length ? this.offsets[low]! : this.nextOffset;
   }
 
   waitForMore(offset: number): Promise<void> {
@@ -209,6 +229,30 @@ export class InProcessEventBus implements EventBus {
     return member;
   }
 
+  async readRange(
+    ranges: ReadRange[],
+    onMessages: (messages: ConsumedMessage[]) => void | Promise<void>,
+  ): Promise<void> {
+    this.assertOpen();
+    for (const range of ranges) {
+      const log = this.logsOf(range.topic)[range.partition];
+      if (!log) throw new Error(`${range.topic} has no partition ${range.partition}`);
+      const end = range.toOffset === undefined ? log.nextOffset : Number(range.toOffset);
+      let position =
+        range.fromTimestamp === undefined ? log.startOffset : log.offsetAtTime(range.fromTimestamp);
+      while (position < end) {
+        const messages = log.read(position, DEFAULT_MAX_BATCH).filter((m) => Number(m.offset) < end);
+        if (messages.length === 0) break;
+        await onMessages(messages);
+        position = Number(messages[messages.length - 1]!.offset) + 1;
+      }
+    }
+  }
+
+  async partitionCount(topic: string): Promise<number> {
+    return this.logsOf(topic).length;
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -260,7 +304,7 @@ export class InProcessEventBus implements EventBus {
     }
     // Revoke first and wait for in-flight work, so no partition is ever processed by two members at once.
     await Promise.all(active.map((m) => m.revokeExcept(next.get(m)!)));
-    active.forEach((m) => m.assign(next.get(m)!));
+    await Promise.all(active.map((m) => m.assign(next.get(m)!)));
   }
 
   /** @internal */
@@ -306,6 +350,7 @@ export class InProcessEventBus implements EventBus {
 /** One subscriber in a group: runs one delivery loop per owned partition. */
 class Member implements Subscription {
   leaving = false;
+  private readonly closed = new AbortController();
   private readonly loops = new Map<string, { stop: () => void; done: Promise<void> }>();
 
   constructor(
@@ -321,6 +366,7 @@ class Member implements Subscription {
   async close(): Promise<void> {
     if (this.leaving) return;
     this.leaving = true;
+    this.closed.abort();
     await this.revokeExcept(new Set());
     this.group.members = this.group.members.filter((m) => m !== this);
     await this.bus.rebalance(this.group);
@@ -331,13 +377,25 @@ class Member implements Subscription {
     revoked.forEach(([, loop]) => loop.stop());
     await Promise.all(revoked.map(([, loop]) => loop.done));
     revoked.forEach(([tp]) => this.loops.delete(tp));
+    if (revoked.length > 0)
+      this.options.onPartitionsRevoked?.(revoked.map(([tp]) => parseTopicPartition(tp)));
   }
 
-  assign(partitions: Set<string>): void {
-    for (const tp of partitions) {
-      if (this.loops.has(tp)) continue;
-      const separator = tp.lastIndexOf(':');
-      const log = this.bus.log(tp.slice(0, separator), Number(tp.slice(separator + 1)));
+  async assign(partitions: Set<string>): Promise<void> {
+    const gained = [...partitions]
+      .filter((tp) => !this.loops.has(tp))
+      .map((tp) => {
+        const { topic, partition } = parseTopicPartition(tp);
+        return { log: this.bus.log(topic, partition), key: tp };
+      });
+    const positions: PartitionPosition[] = gained.map(({ log }) => ({
+      topic: log.topic,
+      partition: log.partition,
+      offset: String(this.startPosition(log)),
+    }));
+    await rebuildGainedPartitions(this.options, positions, this.closed.signal);
+    if (this.leaving) return;
+    for (const { log, key: tp } of gained) {
       let stopped = false;
       const loop = {
         stop: () => {
@@ -351,10 +409,15 @@ class Member implements Subscription {
     }
   }
 
+  private startPosition(log: PartitionLog): number {
+    const committed = this.group.committed.get(`${log.topic}:${log.partition}`);
+    return committed ?? (this.options.fromBeginning ? log.startOffset : log.nextOffset);
+  }
+
   private async run(log: PartitionLog, isStopped: () => boolean): Promise<void> {
     const key = `${log.topic}:${log.partition}`;
     const committed = this.group.committed.get(key);
-    let position = committed ?? (this.options.fromBeginning ? log.startOffset : log.nextOffset);
+    let position = this.startPosition(log);
     const tracker = new AckTracker(position, (next) => this.group.committed.set(key, next));
     if (committed === undefined) this.group.committed.set(key, position);
     const batchSize = isBatchSubscription(this.options)

@@ -1,26 +1,37 @@
+import { randomUUID } from 'node:crypto';
+
 import {
   type Admin,
   type Consumer,
   type IHeaders,
   Kafka,
   type KafkaConfig,
+  type KafkaMessage,
   logLevel as KafkaLogLevel,
   Partitioners,
   type Producer,
 } from 'kafkajs';
 
+import { CoPartitionedAssigner } from './co-partitioned-assigner';
 import {
   type ConsumedMessage,
   type EventBus,
   type MessageHeaders,
   type OutgoingMessage,
+  type PartitionPosition,
   type PublishReceipt,
+  type ReadRange,
   type Subscription,
   type SubscriptionOptions,
   type TopicSpec,
 } from './event-bus.port';
 import { createKeyPartitioner } from './key-partitioner';
-import { AckTracker, deliverPartitionBatch } from './partition-delivery';
+import {
+  AckTracker,
+  deliverPartitionBatch,
+  parseTopicPartition,
+  rebuildGainedPartitions,
+} from './partition-delivery';
 
 export interface KafkaEventBusOptions {
   /** `host:port` of one or more brokers. */
@@ -168,11 +179,121 @@ export class KafkaEventBus implements EventBus {
       maxWaitTimeInMs: this.options.maxWaitTimeMs ?? 100,
       allowAutoTopicCreation: false,
       retry: { initialRetryTime: 100, retries: 10 },
+      partitionAssigners: [CoPartitionedAssigner],
     });
     const subscription = new KafkaSubscription(consumer, options, this, this.options.joinTimeoutMs ?? 30_000);
     this.subscriptions.add(subscription);
     await subscription.start();
     return subscription;
+  }
+
+  async partitionCount(topic: string): Promise<number> {
+    await this.connect();
+    await this.knowTopics([topic]);
+    return this.partitionCounts.get(topic)!;
+  }
+
+  /**
+   * kafkajs only reads through a consumer group, so a range read joins a throwaway group (never committed
+   * to), seeks each wanted partition to its start and ignores everything else.
+   */
+  async readRange(
+    ranges: ReadRange[],
+    onMessages: (messages: ConsumedMessage[]) => void | Promise<void>,
+  ): Promise<void> {
+    if (this.closed) throw new Error('the event bus is closed');
+    await this.connect();
+    const bounds = new Map<string, { start: bigint; end: bigint }>();
+    for (const topic of new Set(ranges.map((r) => r.topic))) {
+      const [offsets, byTime] = await Promise.all([
+        this.admin.fetchTopicOffsets(topic),
+        Promise.all(
+          [...new Set(ranges.filter((r) => r.topic === topic).map((r) => r.fromTimestamp))].map(
+            async (at) =>
+              [
+                at,
+                at === undefined ? undefined : await this.admin.fetchTopicOffsetsByTimestamp(topic, at),
+              ] as const,
+          ),
+        ),
+      ]);
+      const startsAt = new Map(byTime);
+      for (const range of ranges.filter((r) => r.topic === topic)) {
+        const partition = offsets.find((p) => p.partition === range.partition);
+        if (!partition) throw new Error(`${topic} has no partition ${range.partition}`);
+        const fromTime = startsAt.get(range.fromTimestamp)?.find((p) => p.partition === range.partition);
+        const start = BigInt(fromTime?.offset ?? partition.low);
+        const end = range.toOffset === undefined ? BigInt(partition.high) : BigInt(range.toOffset);
+        if (start < end) bounds.set(`${topic}:${range.partition}`, { start, end });
+      }
+    }
+    if (bounds.size === 0) return;
+
+    const consumer = this.kafka.consumer({
+      groupId: `crest-range-reader-${randomUUID()}`,
+      maxWaitTimeInMs: this.options.maxWaitTimeMs ?? 100,
+      allowAutoTopicCreation: false,
+    });
+    const remaining = new Set(bounds.keys());
+    let failed: unknown;
+    let lastProgress = Date.now();
+    let watchdog: NodeJS.Timeout | undefined;
+    const done = new Promise<void>((resolve) => {
+      const finish = () => remaining.size === 0 && resolve();
+      watchdog = setInterval(() => {
+        if (Date.now() - lastProgress < READ_RANGE_STALL_MS) return;
+        failed ??= new Error(
+          `readRange made no progress for ${READ_RANGE_STALL_MS} ms on ${[...remaining].join(', ')}`,
+        );
+        remaining.clear();
+        finish();
+      }, 1_000);
+      void consumer.connect().then(
+        async () => {
+          await consumer.subscribe({ topics: [...new Set(ranges.map((r) => r.topic))] });
+          await consumer.run({
+            autoCommit: false,
+            eachBatch: async ({ batch }) => {
+              const tp = `${batch.topic}:${batch.partition}`;
+              const bound = bounds.get(tp);
+              if (!bound || !remaining.has(tp)) return;
+              lastProgress = Date.now();
+              const messages = batch.messages
+                .filter((m) => BigInt(m.offset) >= bound.start && BigInt(m.offset) < bound.end)
+                .map((m) => toConsumedMessage(batch.topic, batch.partition, m));
+              try {
+                if (messages.length > 0) await onMessages(messages);
+              } catch (error) {
+                failed ??= error;
+                remaining.clear();
+                finish();
+                return;
+              }
+              // Compaction leaves gaps, so "done" is reaching the end, not seeing the offset before it.
+              if (BigInt(batch.lastOffset()) >= bound.end - 1n) {
+                remaining.delete(tp);
+                finish();
+              }
+            },
+          });
+          for (const [tp, { start }] of bounds) {
+            consumer.seek({ ...parseTopicPartition(tp), offset: start.toString() });
+          }
+        },
+        (error: unknown) => {
+          failed ??= error;
+          remaining.clear();
+          finish();
+        },
+      );
+    });
+    try {
+      await done;
+    } finally {
+      clearInterval(watchdog);
+      await consumer.disconnect();
+    }
+    if (failed) throw failed;
   }
 
   async close(): Promise<void> {
@@ -232,6 +353,29 @@ export class KafkaEventBus implements EventBus {
     }
   }
 
+  /** @internal Where a group resumes each partition: its committed offset, else the start or the end. */
+  async resumePositions(
+    options: SubscriptionOptions,
+    partitions: Array<{ topic: string; partition: number }>,
+  ): Promise<PartitionPosition[]> {
+    const topics = [...new Set(partitions.map((p) => p.topic))];
+    const committed = await this.admin.fetchOffsets({ groupId: options.groupId, topics });
+    const positions: PartitionPosition[] = [];
+    for (const topic of topics) {
+      const ends = await this.admin.fetchTopicOffsets(topic);
+      for (const { partition } of partitions.filter((p) => p.topic === topic)) {
+        const offset = committed
+          .find((c) => c.topic === topic)
+          ?.partitions.find((p) => p.partition === partition)?.offset;
+        const end = ends.find((p) => p.partition === partition)!;
+        const resumeAt =
+          offset !== undefined && offset !== '-1' ? offset : options.fromBeginning ? end.low : end.high;
+        positions.push({ topic, partition, offset: resumeAt });
+      }
+    }
+    return positions;
+  }
+
   /** @internal */
   publishDeadLetters(messages: OutgoingMessage[]): Promise<PublishReceipt[]> {
     return this.publish(messages);
@@ -245,6 +389,8 @@ class KafkaSubscription implements Subscription {
   private readonly toCommit = new Map<string, number>();
   private commitTimer?: NodeJS.Timeout;
   private committing: Promise<void> = Promise.resolve();
+  private rebuilding: Promise<void> = Promise.resolve();
+  private readonly closed = new AbortController();
   private closing?: Promise<void>;
 
   constructor(
@@ -271,11 +417,21 @@ class KafkaSubscription implements Subscription {
       );
       this.consumer.on(this.consumer.events.GROUP_JOIN, (event) => {
         const assignment = event.payload.memberAssignment as Record<string, number[]>;
+        const previous = new Set(this.assigned);
         this.assigned = Object.entries(assignment).flatMap(([topic, partitions]) =>
           partitions.map((p) => `${topic}:${p}`),
         );
         // Partitions this member lost may be processed elsewhere now; their trackers start over if they return.
         for (const tp of this.trackers.keys()) if (!this.assigned.includes(tp)) this.trackers.delete(tp);
+        const lost = [...previous].filter((tp) => !this.assigned.includes(tp)).map(parseTopicPartition);
+        const gained = this.assigned.filter((tp) => !previous.has(tp)).map(parseTopicPartition);
+        // Deliveries wait for this (see eachBatch), so a gained partition's state is rebuilt before use.
+        this.rebuilding = this.rebuilding.then(async () => {
+          if (lost.length > 0) this.options.onPartitionsRevoked?.(lost);
+          if (gained.length === 0 || !this.options.onPartitionsAssigned) return;
+          const positions = await this.bus.resumePositions(this.options, gained);
+          await rebuildGainedPartitions(this.options, positions, this.closed.signal);
+        });
         clearTimeout(timer);
         resolve();
       });
@@ -302,16 +458,8 @@ class KafkaSubscription implements Subscription {
           });
           this.trackers.set(tp, tracker);
         }
-        const messages: ConsumedMessage[] = batch.messages.map((m) => ({
-          topic: batch.topic,
-          partition: batch.partition,
-          offset: m.offset,
-          key: m.key === null ? null : m.key.toString('utf8'),
-          value: m.value ?? Buffer.alloc(0),
-          tombstone: m.value === null,
-          headers: decodeHeaders(m.headers),
-          timestamp: Number(m.timestamp),
-        }));
+        await this.untilRebuilt(heartbeat);
+        const messages = batch.messages.map((m) => toConsumedMessage(batch.topic, batch.partition, m));
         if (!isRunning() || isStale()) return;
         tracker.delivering(messages);
         await deliverPartitionBatch({
@@ -335,7 +483,11 @@ class KafkaSubscription implements Subscription {
 
   close(): Promise<void> {
     this.closing ??= (async () => {
+      this.closed.abort();
       await this.consumer.stop();
+      if (this.assigned.length > 0)
+        this.options.onPartitionsRevoked?.(this.assigned.map(parseTopicPartition));
+      this.assigned = [];
       await this.commitAcknowledged();
       await this.consumer.disconnect();
       this.bus.forget(this);
@@ -343,19 +495,26 @@ class KafkaSubscription implements Subscription {
     return this.closing;
   }
 
+  /** Waits for a running rebuild, heartbeating so the group does not give this member up meanwhile. */
+  private async untilRebuilt(heartbeat: () => Promise<void>): Promise<void> {
+    let settled = false;
+    const rebuilt = this.rebuilding.finally(() => (settled = true));
+    while (!settled) {
+      await Promise.race([rebuilt, new Promise((resolve) => setTimeout(resolve, 1_000))]);
+      if (!settled) await heartbeat();
+    }
+    await rebuilt;
+  }
+
   /** Commits every acknowledged position not yet committed; one commit at a time, in order. */
   private commitAcknowledged(): Promise<void> {
     clearTimeout(this.commitTimer);
     this.commitTimer = undefined;
     if (this.toCommit.size === 0) return this.committing;
-    const offsets = [...this.toCommit].map(([tp, next]) => {
-      const separator = tp.lastIndexOf(':');
-      return {
-        topic: tp.slice(0, separator),
-        partition: Number(tp.slice(separator + 1)),
-        offset: String(next),
-      };
-    });
+    const offsets = [...this.toCommit].map(([tp, next]) => ({
+      ...parseTopicPartition(tp),
+      offset: String(next),
+    }));
     this.toCommit.clear();
     // A commit for a partition that a rebalance just moved fails; its messages are redelivered to the new
     // owner (at-least-once), so the failure is not an error worth stopping for.
@@ -365,6 +524,7 @@ class KafkaSubscription implements Subscription {
 }
 
 const MAX_REQUEST_BYTES = 512 * 1024;
+const READ_RANGE_STALL_MS = 30_000;
 
 function chunkBySize<T extends { message: OutgoingMessage }>(items: T[], maxBytes: number): T[][] {
   const chunks: T[][] = [];
@@ -382,6 +542,19 @@ function chunkBySize<T extends { message: OutgoingMessage }>(items: T[], maxByte
   }
   if (current.length > 0) chunks.push(current);
   return chunks;
+}
+
+function toConsumedMessage(topic: string, partition: number, m: KafkaMessage): ConsumedMessage {
+  return {
+    topic,
+    partition,
+    offset: m.offset,
+    key: m.key === null ? null : m.key.toString('utf8'),
+    value: m.value ?? Buffer.alloc(0),
+    tombstone: m.value === null,
+    headers: decodeHeaders(m.headers),
+    timestamp: Number(m.timestamp),
+  };
 }
 
 function decodeHeaders(headers: IHeaders | undefined): MessageHeaders {

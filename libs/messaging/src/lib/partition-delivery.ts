@@ -1,3 +1,5 @@
+import { ExponentialBackoff, handleAll, retry } from 'cockatiel';
+
 import { toDeadLetter } from './dead-letter';
 import {
   type BatchContext,
@@ -6,6 +8,7 @@ import {
   type MessageContext,
   type MessageHeaders,
   type OutgoingMessage,
+  type PartitionPosition,
   type SubscriptionOptions,
 } from './event-bus.port';
 
@@ -139,4 +142,36 @@ async function attempt(maxAttempts: number, run: () => Promise<void>): Promise<u
     }
   }
   return lastError;
+}
+
+/**
+ * Runs a subscription's `onPartitionsAssigned` for the partitions a member gained, retrying with backoff
+ * (reported to `onRebuildError`) until it succeeds or `signal` aborts: a member must not deliver from a
+ * partition whose state its subscriber could not rebuild.
+ */
+export async function rebuildGainedPartitions(
+  options: SubscriptionOptions,
+  gained: PartitionPosition[],
+  signal: AbortSignal,
+): Promise<void> {
+  const rebuild = options.onPartitionsAssigned;
+  if (!rebuild || gained.length === 0) return;
+  const policy = retry(handleAll, {
+    maxAttempts: Number.POSITIVE_INFINITY,
+    backoff: new ExponentialBackoff({ initialDelay: 250, maxDelay: 10_000 }),
+  });
+  policy.onFailure(({ reason }) => {
+    if ('error' in reason && !signal.aborted) options.onRebuildError?.(reason.error);
+  });
+  try {
+    await policy.execute(() => rebuild.call(options, gained), signal);
+  } catch (error) {
+    if (!signal.aborted) throw error;
+  }
+}
+
+/** `topic:partition`, as adapters key their per-partition state, back into its parts. */
+export function parseTopicPartition(tp: string): { topic: string; partition: number } {
+  const separator = tp.lastIndexOf(':');
+  return { topic: tp.slice(0, separator), partition: Number(tp.slice(separator + 1)) };
 }
