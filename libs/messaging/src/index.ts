@@ -3,4 +3,5 @@ export * from './lib/dead-letter';
 export * from './lib/event-bus.port';
 export * from './lib/in-process-event-bus';
 export * from './lib/kafka-event-bus';
+export * from './lib/key-partitioner';
 export * from './lib/publish-events';

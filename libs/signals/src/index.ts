@@ -2,6 +2,7 @@ export * from './lib/ingest-runner';
 export * from './lib/livestream-doc';
 export * from './lib/livestream-doc-emitter';
 export * from './lib/livestream-state';
+export * from './lib/rebuild-state';
 export * from './lib/seller-features';
 export * from './lib/signal-definitions';
 export * from './lib/signal-pipeline';

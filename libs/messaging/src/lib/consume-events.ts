@@ -5,12 +5,20 @@ import {
   type MarketplaceEvent,
 } from '@crest/event-schemas';
 
-import { type ConsumedMessage, type EventBus, type Subscription } from './event-bus.port';
+import {
+  type ConsumedMessage,
+  type EventBus,
+  type Subscription,
+  type SubscriptionOptions,
+} from './event-bus.port';
 
 /** Header on dead-lettered events naming the decode error code (`not_json`, `validation_failed`, ...). */
 export const DECODE_ERROR_CODE_HEADER = 'crest.decode-error-code';
 
-export interface ConsumeEventsOptions {
+export interface ConsumeEventsOptions extends Pick<
+  SubscriptionOptions,
+  'onPartitionsAssigned' | 'onPartitionsRevoked' | 'onRebuildError'
+> {
   groupId: string;
   /** Default: every marketplace topic. */
   topics?: readonly string[];
@@ -43,6 +51,9 @@ export function consumeMarketplaceEvents(
     topics: [...(options.topics ?? MARKETPLACE_TOPICS)],
     fromBeginning: options.fromBeginning,
     maxBatchSize: options.maxBatchSize,
+    onPartitionsAssigned: options.onPartitionsAssigned,
+    onPartitionsRevoked: options.onPartitionsRevoked,
+    onRebuildError: options.onRebuildError,
     eachBatch: async (batch, context) => {
       const events: MarketplaceEvent[] = [];
       const decoded: ConsumedMessage[] = [];

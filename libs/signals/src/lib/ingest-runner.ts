@@ -1,7 +1,8 @@
-import { type MarketplaceEvent } from '@crest/event-schemas';
+import { MARKETPLACE_TOPICS, type MarketplaceEvent } from '@crest/event-schemas';
 import { consumeMarketplaceEvents, type EventBus, type Subscription } from '@crest/messaging';
 
 import { type LivestreamDocEmitter } from './livestream-doc-emitter';
+import { rebuildGainedState, type RebuildReport, StreamPartitions } from './rebuild-state';
 import { type SignalPipeline } from './signal-pipeline';
 
 export interface IngestRunnerOptions {
@@ -17,24 +18,44 @@ export interface IngestRunnerOptions {
    * freshness histogram (sink acknowledgement minus `occurredAt`).
    */
   onDurable?: (events: readonly MarketplaceEvent[], durableAt: number) => void;
+  /** The compacted topic the docs go to, read back to restore state. Default LIVESTREAM_STATE_TOPIC. */
+  stateTopic?: string;
+  /** Called after the state of newly owned partitions was rebuilt (at start and after each rebalance). */
+  onRebuilt?: (report: RebuildReport) => void;
+  /** Called when a rebuild failed; it is retried before any message of those partitions is processed. */
+  onRebuildError?: (error: unknown) => void;
 }
 
 /**
  * The ingest loop shared by the event-ingestor app and embedded feed-api: consume marketplace topics,
  * decode (dead-lettering what does not), fold into the pipeline, and acknowledge each batch only after the
  * emission that carries its effects reached the sinks, so a crash before that replays it (at-least-once;
- * the pipeline de-duplicates by event id and the sinks write idempotently).
+ * the pipeline de-duplicates by event id and the sinks write idempotently). On start and after every
+ * rebalance, the partitions this instance gained are rebuilt first (see rebuildGainedState).
  */
 export async function startIngest(options: IngestRunnerOptions): Promise<Subscription> {
+  const topics = options.topics ?? MARKETPLACE_TOPICS;
+  const streamPartitions = await StreamPartitions.of(options.bus, topics);
   options.emitter.start();
   return consumeMarketplaceEvents(options.bus, {
     groupId: options.groupId,
-    topics: options.topics,
+    topics,
+    // Before a gained partition's first message: its streams' last docs plus a replay of the window.
+    onPartitionsAssigned: async (gained) => {
+      const report = await rebuildGainedState(
+        { bus: options.bus, pipeline: options.pipeline, streamPartitions, stateTopic: options.stateTopic },
+        gained,
+      );
+      options.onRebuilt?.(report);
+    },
+    // Another member owns these streams now and writes their docs; ours would only go stale.
+    onPartitionsRevoked: (lost) => void options.pipeline.forgetStreams(streamPartitions.holding(lost)),
+    onRebuildError: options.onRebuildError,
     fromBeginning: options.fromBeginning,
     maxBatchSize: options.maxBatchSize,
     deferAck: true,
-    onEvents: (events, _messages, ack) => {
-      options.pipeline.ingest(events);
+    onEvents: (events, messages, ack) => {
+      options.pipeline.ingest(events, messages);
       void options.emitter.afterNextEmission().then(() => {
         ack();
         options.onDurable?.(events, Date.now());

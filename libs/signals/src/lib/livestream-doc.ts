@@ -1,4 +1,4 @@
-import { type LivestreamState } from './livestream-state';
+import { type LivestreamState, type StateCheckpoint } from './livestream-state';
 import { type WindowName } from './windows/window.constants';
 
 export type WindowValues = Record<WindowName, number | null>;
@@ -29,6 +29,11 @@ export interface LivestreamDoc extends LivestreamState {
    * the same version and a doc built from fewer events never replaces one built from more.
    */
   version: number;
+  /**
+   * Not for retrieval: which events this doc already holds, so an ingestor that restarts or takes the
+   * stream over in a rebalance resumes from the doc without counting an event twice.
+   */
+  checkpoint: StateCheckpoint;
 }
 
 /** Smoothing for momentum, in events per minute: keeps two chats in a quiet stream from reading as a wave. */

@@ -8,7 +8,7 @@ import {
   type SellerFeatures,
   type WindowValues,
 } from './livestream-doc';
-import { LivestreamStateReducer } from './livestream-state';
+import { type EventOrigin, LivestreamStateReducer } from './livestream-state';
 import {
   DEFAULT_SIGNALS,
   validateSignalDefinitions,
@@ -16,7 +16,7 @@ import {
 } from './signal-definitions';
 import { type UserSignals, type UserSignalsOptions, UserSignalsStore } from './user-signals';
 import { DistinctSeries, LastValueSeries, type SignalSeries, SumSeries } from './windows/signal-series';
-import { WINDOWS } from './windows/window.constants';
+import { COARSE_BUCKET_MS, FINE_BUCKET_MS, WINDOW_BUCKETS, WINDOWS } from './windows/window.constants';
 
 export interface SignalPipelineOptions {
   signals?: readonly WindowSignalDefinition[];
@@ -105,15 +105,82 @@ export class SignalPipeline {
     return this.watermarkMs;
   }
 
-  ingest(events: readonly MarketplaceEvent[]): IngestResult {
+  /**
+   * Folds events in. `origins` (parallel to `events`: where each was read) lets the pipeline skip, in a
+   * stream's state, events already in a doc it was restored from.
+   */
+  ingest(events: readonly MarketplaceEvent[], origins?: readonly EventOrigin[]): IngestResult {
+    const result = this.fold(events, origins, false);
+    this.counters.applied += result.applied;
+    this.counters.duplicates += result.duplicates;
+    this.counters.late += result.late;
+    return result;
+  }
+
+  /**
+   * Folds events read back from the log to rebuild state after a restart or a rebalance: as `ingest`, but
+   * no event is late (they were accepted once, and this instance's watermark may be ahead of them) and
+   * nothing is marked changed (the sinks already hold what these events produced).
+   */
+  replay(events: readonly MarketplaceEvent[], origins?: readonly EventOrigin[]): IngestResult {
+    return this.fold(events, origins, true);
+  }
+
+  /**
+   * Takes a stream's last written doc as its state (see LivestreamStateReducer.fromSnapshot); windows start
+   * empty and are refilled by `replay`. Ignored for a stream this instance already holds, and for a doc
+   * without a checkpoint.
+   */
+  restore(doc: LivestreamDoc): boolean {
+    // A doc written before checkpoints existed cannot say what it holds: the replay rebuilds that stream.
+    if (this.streams.has(doc.livestreamId) || !doc.checkpoint) return false;
+    this.streams.set(doc.livestreamId, {
+      reducer: LivestreamStateReducer.fromSnapshot(doc, doc.checkpoint),
+      series: new Map(this.signals.map((s) => [s.name, this.seriesFor(s)])),
+      lastEventAt: doc.version,
+    });
+    return true;
+  }
+
+  /** Drops the streams another instance now owns (their partitions moved in a rebalance). */
+  forgetStreams(isOwnedElsewhere: (livestreamId: string) => boolean): number {
+    let forgotten = 0;
+    for (const id of this.streams.keys()) {
+      if (!isOwnedElsewhere(id)) continue;
+      this.streams.delete(id);
+      this.changed.delete(id);
+      forgotten++;
+    }
+    return forgotten;
+  }
+
+  /**
+   * How far back (in time) a rebuild must replay so every window reads as it would have: the longest window
+   * plus its partial current bucket, plus the allowed lateness.
+   */
+  get replaySpanMs(): number {
+    const longest = Math.max(
+      ...WINDOWS.map((w) => {
+        const { coarse, buckets } = WINDOW_BUCKETS[w];
+        return (buckets + 1) * (coarse ? COARSE_BUCKET_MS : FINE_BUCKET_MS);
+      }),
+    );
+    return longest + this.allowedLatenessMs;
+  }
+
+  private fold(
+    events: readonly MarketplaceEvent[],
+    origins: readonly EventOrigin[] | undefined,
+    replaying: boolean,
+  ): IngestResult {
     const result: IngestResult = { applied: 0, duplicates: 0, late: 0 };
-    for (const event of events) {
+    for (const [index, event] of events.entries()) {
       if (this.seen.has(event.eventId)) {
         result.duplicates++;
         continue;
       }
       const at = Date.parse(event.occurredAt);
-      if (at < this.watermarkMs - this.allowedLatenessMs) {
+      if (!replaying && at < this.watermarkMs - this.allowedLatenessMs) {
         result.late++;
         continue;
       }
@@ -121,24 +188,21 @@ export class SignalPipeline {
       if (at > this.watermarkMs) this.watermarkMs = at;
       if (!('livestreamId' in event)) {
         this.users.apply(event, at, this.streamContext);
-        this.counters.notStreamScoped++;
+        if (!replaying) this.counters.notStreamScoped++;
         result.applied++;
         continue;
       }
       const entry = this.entryOf(event.livestreamId);
-      entry.reducer.apply(event, at);
+      entry.reducer.apply(event, at, origins?.[index]);
       this.users.apply(event, at, this.streamContext);
       if (at > entry.lastEventAt) entry.lastEventAt = at;
       for (const signal of this.signalsByType.get(event.type) ?? []) {
         if (signal.filter && !signal.filter(event)) continue;
         entry.series.get(signal.name)!.add(at, signal.aggregation === 'count' ? 1 : signal.value!(event));
       }
-      this.changed.add(event.livestreamId);
+      if (!replaying) this.changed.add(event.livestreamId);
       result.applied++;
     }
-    this.counters.applied += result.applied;
-    this.counters.duplicates += result.duplicates;
-    this.counters.late += result.late;
     return result;
   }
 
@@ -235,6 +299,7 @@ export class SignalPipeline {
       lastEventAt: new Date(entry.lastEventAt).toISOString(),
       asOf: new Date(now).toISOString(),
       version: entry.lastEventAt,
+      checkpoint: entry.reducer.checkpoint(),
     };
   }
 }
