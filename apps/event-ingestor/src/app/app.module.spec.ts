@@ -29,6 +29,10 @@ describe('event-ingestor', () => {
     expect(metrics.headers['content-type']).toContain('text/plain');
     expect(metrics.body).toContain('crest_ingest_freshness_seconds_bucket');
     expect(metrics.body).toContain('crest_ingest_late_dropped_total 0');
+    expect(metrics.body).toContain(
+      'crest_ingest_consumer_lag{topic="marketplace.livestream.v1",partition="0"} 0',
+    );
+    expect(metrics.body).toMatch(/crest_ingest_rebuild_seconds_count 1\b/);
   });
 
   it('defaults to port 3001 and refuses a bad one by name', () => {

@@ -1,5 +1,6 @@
 import { type MarketplaceEvent } from '@crest/event-schemas';
-import { type SignalPipeline } from '@crest/signals';
+import { type EventBus } from '@crest/messaging';
+import { type RebuildReport, type SignalPipeline } from '@crest/signals';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /** The ingestor's Prometheus metrics, in their own registry (served at /metrics). */
@@ -35,7 +36,44 @@ export class IngestMetrics {
     registers: [this.registry],
   });
 
-  constructor(pipeline: SignalPipeline) {
+  readonly deadLettered = new Counter({
+    name: 'crest_ingest_dead_lettered_total',
+    help: 'Messages that did not decode, sent to <topic>.dlq, by topic and decode error code',
+    labelNames: ['topic', 'code'],
+    registers: [this.registry],
+  });
+  private readonly rebuilds = new Histogram({
+    name: 'crest_ingest_rebuild_seconds',
+    help: 'Time to rebuild the state of partitions gained at start or in a rebalance',
+    buckets: [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300],
+    registers: [this.registry],
+  });
+  private readonly replayed = new Counter({
+    name: 'crest_ingest_replayed_events_total',
+    help: 'Events read back from the retained window to rebuild state',
+    registers: [this.registry],
+  });
+  readonly rebuildErrors = new Counter({
+    name: 'crest_ingest_rebuild_errors_total',
+    help: 'Failed rebuild attempts (each is retried before the partitions are processed)',
+    registers: [this.registry],
+  });
+
+  constructor(pipeline: SignalPipeline, lag?: { bus: EventBus; groupId: string; topics: readonly string[] }) {
+    if (lag) {
+      new Gauge({
+        name: 'crest_ingest_consumer_lag',
+        help: 'Messages not yet committed by the ingest group, per partition',
+        labelNames: ['topic', 'partition'],
+        registers: [this.registry],
+        async collect() {
+          this.reset();
+          for (const p of await lag.bus.consumerLag(lag.groupId, lag.topics)) {
+            this.set({ topic: p.topic, partition: String(p.partition) }, p.lag);
+          }
+        },
+      });
+    }
     const counters = pipeline.counters;
     const gauge = (name: string, help: string, read: () => number) =>
       new Gauge({
@@ -60,6 +98,11 @@ export class IngestMetrics {
     gauge('crest_ingest_watermark_seconds', 'Newest event time seen (epoch seconds)', () =>
       Math.max(0, pipeline.watermark / 1000),
     );
+  }
+
+  rebuilt(report: RebuildReport): void {
+    this.rebuilds.observe(report.durationMs / 1000);
+    this.replayed.inc(report.replayedEvents);
   }
 
   durable(events: readonly MarketplaceEvent[], durableAt: number): void {

@@ -90,6 +90,12 @@ describe('event-ingestor on real Kafka and Elasticsearch', () => {
     }
     const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
     expect(metrics).toMatch(/crest_ingest_freshness_seconds_count \d+/);
+    expect(metrics).toMatch(
+      /crest_ingest_consumer_lag\{topic="marketplace\.commerce\.v1",partition="\d"\} \d+/,
+    );
+    expect(metrics).toMatch(
+      /crest_ingest_dead_lettered_total\{topic="marketplace\.[a-z]+\.v1",code="[a-z_]+"\} [1-9]/,
+    );
   }, 120_000);
 });
 

@@ -41,10 +41,14 @@ export class IngestorService implements OnApplicationBootstrap, OnApplicationShu
 
   constructor(@Inject(INGESTOR_CONFIG) private readonly config: EventIngestorConfig) {
     this.pipeline = new SignalPipeline({ allowedLatenessMs: config.ALLOWED_LATENESS_MS });
-    this.metrics = new IngestMetrics(this.pipeline);
     this.bus = config.KAFKA_BROKERS
       ? new KafkaEventBus({ brokers: config.KAFKA_BROKERS, clientId: 'event-ingestor', createTopics: true })
       : new InProcessEventBus();
+    this.metrics = new IngestMetrics(this.pipeline, {
+      bus: this.bus,
+      groupId: config.INGEST_GROUP_ID,
+      topics: MARKETPLACE_TOPICS,
+    });
     this.stateSink = new StateTopicDocSink(this.bus);
     const sinks: LivestreamDocSink[] = [this.stateSink];
     if (config.ELASTICSEARCH_URL) {
@@ -94,6 +98,18 @@ export class IngestorService implements OnApplicationBootstrap, OnApplicationShu
       groupId: this.config.INGEST_GROUP_ID,
       fromBeginning: true,
       onDurable: (events, at) => this.metrics.durable(events, at),
+      onDeadLettered: (topic, code) => this.metrics.deadLettered.inc({ topic, code }),
+      onRebuilt: (report) => {
+        this.metrics.rebuilt(report);
+        this.logger.log(
+          `rebuilt ${report.partitions.length} partitions in ${report.durationMs} ms: ` +
+            `${report.restoredDocs} streams from their docs, ${report.replayedEvents} events replayed`,
+        );
+      },
+      onRebuildError: (error) => {
+        this.metrics.rebuildErrors.inc();
+        this.logger.warn(`rebuilding state failed, retrying: ${(error as Error).message}`);
+      },
     });
     this.ready = true;
     this.logger.log(`ingesting ${MARKETPLACE_TOPICS.join(', ')} as group ${this.config.INGEST_GROUP_ID}`);

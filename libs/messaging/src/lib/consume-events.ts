@@ -36,6 +36,8 @@ export interface ConsumeEventsOptions extends Pick<
    * durable), possibly after it returned. Dead-lettered messages are acknowledged by the DLQ write.
    */
   deferAck?: boolean;
+  /** Called for each message that did not decode, after it reached the dead-letter topic. */
+  onDeadLettered?: (message: ConsumedMessage, code: string) => void;
 }
 
 /**
@@ -67,6 +69,7 @@ export function consumeMarketplaceEvents(
           await context.deadLetter(message, `${result.error.code}: ${result.error.message}`, {
             [DECODE_ERROR_CODE_HEADER]: result.error.code,
           });
+          options.onDeadLettered?.(message, result.error.code);
         }
       }
       const ack = () => decoded.forEach((message) => context.ack(message));

@@ -387,6 +387,35 @@ export function describeEventBusContract(name: string, options: EventBusContract
       await eventually(() => redelivered.length === 1, 'only the new message', timeoutMs);
       expect(redelivered).toEqual(['later']);
     });
+    it('reports each partition’s lag behind the group’s committed position', async () => {
+      const group = `g-${randomUUID()}`;
+      const receipts = await sut.publish(
+        Array.from({ length: 5 }, (_, i) => ({ topic, key: 'one-key', value: `${i}` })),
+      );
+      const busy = receipts[0]!.partition;
+      const lagOf = async () =>
+        (await sut.consumerLag(group, [topic])).find((p) => p.partition === busy)?.lag;
+      expect(await lagOf()).toBe(5);
+
+      let acked = 0;
+      await subscribe({
+        groupId: group,
+        topics: [topic],
+        fromBeginning: true,
+        eachMessage: async (message, context) => {
+          if (Number(text(message)) < 3) context.ack();
+          acked++;
+        },
+      });
+      await eventually(() => acked === 5, 'all five delivered', timeoutMs);
+      let lag: number | undefined;
+      const deadline = Date.now() + timeoutMs;
+      while ((lag = await lagOf()) !== 2 && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect(lag).toBe(2);
+    });
+
     it('reads a range by time and offset without a group', async () => {
       const receipts = await sut.publish(
         Array.from({ length: 6 }, (_, i) => ({ topic, key: 'one-key', value: `early-${i}` })),

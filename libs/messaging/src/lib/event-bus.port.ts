@@ -127,6 +127,12 @@ export interface ReadRange {
   toOffset?: string;
 }
 
+export interface PartitionLag {
+  topic: string;
+  partition: number;
+  lag: number;
+}
+
 export interface EventBus {
   /** Creates topics that do not exist; existing ones are left as they are. */
   ensureTopics(topics: TopicSpec[]): Promise<void>;
@@ -141,6 +147,8 @@ export interface EventBus {
     ranges: ReadRange[],
     onMessages: (messages: ConsumedMessage[]) => void | Promise<void>,
   ): Promise<void>;
+  /** Messages behind per partition: end offset minus the group's committed offset (all of it if none). */
+  consumerLag(groupId: string, topics: readonly string[]): Promise<PartitionLag[]>;
   /** Partitions of a topic (created with the adapter's defaults if it does not exist and creation is on). */
   partitionCount(topic: string): Promise<number>;
   /** Closes every subscription and the connection. */

@@ -5,6 +5,7 @@ import {
   type EventBus,
   isBatchSubscription,
   type OutgoingMessage,
+  type PartitionLag,
   type PartitionPosition,
   type PublishReceipt,
   type ReadRange,
@@ -247,6 +248,15 @@ export class InProcessEventBus implements EventBus {
         position = Number(messages[messages.length - 1]!.offset) + 1;
       }
     }
+  }
+
+  async consumerLag(groupId: string, topics: readonly string[]): Promise<PartitionLag[]> {
+    return topics.flatMap((topic) =>
+      this.logsOf(topic).map((log) => {
+        const committed = this.committedOffset(groupId, topic, log.partition) ?? log.startOffset;
+        return { topic, partition: log.partition, lag: Math.max(0, log.nextOffset - committed) };
+      }),
+    );
   }
 
   async partitionCount(topic: string): Promise<number> {

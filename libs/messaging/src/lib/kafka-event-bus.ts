@@ -18,6 +18,7 @@ import {
   type EventBus,
   type MessageHeaders,
   type OutgoingMessage,
+  type PartitionLag,
   type PartitionPosition,
   type PublishReceipt,
   type ReadRange,
@@ -185,6 +186,22 @@ export class KafkaEventBus implements EventBus {
     this.subscriptions.add(subscription);
     await subscription.start();
     return subscription;
+  }
+
+  async consumerLag(groupId: string, topics: readonly string[]): Promise<PartitionLag[]> {
+    await this.connect();
+    const committed = await this.admin.fetchOffsets({ groupId, topics: [...topics] });
+    const lags: PartitionLag[] = [];
+    for (const topic of topics) {
+      for (const end of await this.admin.fetchTopicOffsets(topic)) {
+        const offset = committed
+          .find((c) => c.topic === topic)
+          ?.partitions.find((p) => p.partition === end.partition)?.offset;
+        const from = offset === undefined || offset === '-1' ? end.low : offset;
+        lags.push({ topic, partition: end.partition, lag: Math.max(0, Number(end.high) - Number(from)) });
+      }
+    }
+    return lags;
   }
 
   async partitionCount(topic: string): Promise<number> {

@@ -24,6 +24,8 @@ export interface IngestRunnerOptions {
   onRebuilt?: (report: RebuildReport) => void;
   /** Called when a rebuild failed; it is retried before any message of those partitions is processed. */
   onRebuildError?: (error: unknown) => void;
+  /** Called for each message that did not decode, once it is on the dead-letter topic. */
+  onDeadLettered?: (topic: string, code: string) => void;
 }
 
 /**
@@ -51,6 +53,7 @@ export async function startIngest(options: IngestRunnerOptions): Promise<Subscri
     // Another member owns these streams now and writes their docs; ours would only go stale.
     onPartitionsRevoked: (lost) => void options.pipeline.forgetStreams(streamPartitions.holding(lost)),
     onRebuildError: options.onRebuildError,
+    onDeadLettered: (message, code) => options.onDeadLettered?.(message.topic, code),
     fromBeginning: options.fromBeginning,
     maxBatchSize: options.maxBatchSize,
     deferAck: true,
