@@ -1,0 +1,242 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomInt, randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+
+import { MARKETPLACE_TOPICS } from '@crest/event-schemas';
+import { createKeyPartitioner, KafkaEventBus, type OutgoingMessage, toMessage } from '@crest/messaging';
+import {
+  type LivestreamDoc,
+  LivestreamDocEmitter,
+  MemoryDocSink,
+  SignalPipeline,
+  startIngest,
+  StateTopicDocSink,
+} from '@crest/signals';
+import { MarketplaceSimulator } from '@crest/testing';
+import { Client } from '@elastic/elasticsearch';
+
+const brokers = process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092';
+const elasticsearchUrl = process.env['ELASTICSEARCH_URL'] ?? 'http://127.0.0.1:9200';
+const MAIN = join(__dirname, '../../../../dist/apps/event-ingestor/main.js');
+const LATENESS_MS = 3_600_000;
+
+/**
+ * The built ingestor as a real process, killed with SIGKILL (no shutdown hook, no final commit) while
+ * events flow, then started again. Its Elasticsearch docs must end equal to those of an uninterrupted
+ * ingestor (an in-test one, its own group and state topic) over the same log.
+ */
+describe('event-ingestor killed with SIGKILL on real Kafka and Elasticsearch', () => {
+  const id = randomUUID().slice(0, 8);
+  const alias = `crest-int-crash-${id}`;
+  const group = `ingest-crash-${id}`;
+  const es = new Client({ node: elasticsearchUrl });
+  const bus = new KafkaEventBus({
+    brokers: brokers.split(','),
+    clientId: 'crash-int-test',
+    createTopics: true,
+  });
+  const admin = bus.client.admin();
+  let child: { process: ChildProcess; output: string[]; exited: Promise<unknown> } | undefined;
+
+  beforeAll(async () => {
+    if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run \`npx nx build event-ingestor\` first`);
+    await admin.connect();
+  });
+
+  afterAll(async () => {
+    child?.process.kill('SIGKILL');
+    await child?.exited;
+    await admin.disconnect();
+    await bus.close();
+    await es.indices.delete({ index: `${alias}-*`, ignore_unavailable: true });
+    await es.indices.deleteIndexTemplate({ name: `${alias}-template` }).catch(() => undefined);
+    await es.close();
+  });
+
+  async function startChild(port: number) {
+    const output: string[] = [];
+    const processHandle = spawn(process.execPath, [MAIN], {
+      env: {
+        ...process.env,
+        PORT: String(port),
+        KAFKA_BROKERS: brokers,
+        ELASTICSEARCH_URL: elasticsearchUrl,
+        ELASTICSEARCH_INDEX_ALIAS: alias,
+        INGEST_GROUP_ID: group,
+        EMIT_INTERVAL_MS: '100',
+        ALLOWED_LATENESS_MS: String(LATENESS_MS),
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    processHandle.stdout!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+    processHandle.stderr!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+    const exited = new Promise((resolve) => processHandle.once('exit', resolve));
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      if (processHandle.exitCode !== null) throw new Error(`ingestor exited:\n${output.join('')}`);
+      const ready = await fetch(`http://127.0.0.1:${port}/ready`)
+        .then((r) => r.ok)
+        .catch(() => false);
+      if (ready) break;
+      if (Date.now() > deadline) throw new Error(`ingestor not ready in 60 s:\n${output.join('')}`);
+      await sleep(200);
+    }
+    return { process: processHandle, output, exited };
+  }
+
+  /** This run's docs as Elasticsearch holds them. */
+  async function indexedDocs(streamIds: string[]): Promise<Map<string, LivestreamDoc>> {
+    await es.indices.refresh({ index: alias }).catch(() => undefined);
+    const result = await es
+      .search<LivestreamDoc>({ index: alias, size: 10_000, query: { ids: { values: streamIds } } })
+      .catch(() => undefined);
+    // The ES sink leaves out a null embedding (dense_vector refuses null).
+    const docs = (result?.hits.hits ?? []).map((hit) => hit._source!);
+    return new Map(
+      docs.map((doc) => [
+        doc.livestreamId,
+        { ...doc, seller: { ...doc.seller, embedding: doc.seller.embedding ?? null } },
+      ]),
+    );
+  }
+
+  /** True when some partition's docs hold an event past the group's committed position. */
+  async function diedBetweenWriteAndCommit(docs: Map<string, LivestreamDoc>): Promise<boolean> {
+    const partitionOf = createKeyPartitioner();
+    const committed = new Map<string, number>();
+    for (const { topic, partitions } of await admin.fetchOffsets({
+      groupId: group,
+      topics: [...MARKETPLACE_TOPICS],
+    })) {
+      for (const p of partitions) committed.set(`${topic}:${p.partition}`, Number(p.offset));
+    }
+    for (const doc of docs.values()) {
+      for (const [topic, offset] of Object.entries(doc.checkpoint.offsets)) {
+        const partition = partitionOf(topic, doc.livestreamId, await bus.partitionCount(topic));
+        if (offset >= (committed.get(`${topic}:${partition}`) ?? -1)) return true;
+      }
+    }
+    return false;
+  }
+
+  it('resumes after each kill and ends with the docs of an uninterrupted run', async () => {
+    const simulator = new MarketplaceSimulator({
+      seed: randomInt(1, 2 ** 31), // stream ids of their own, whatever earlier runs left on the topics
+      eventsPerSecond: 200,
+      targetLiveStreams: 20,
+      malformedRate: 0.01,
+    });
+    const seconds: OutgoingMessage[][] = Array.from({ length: 80 }, () =>
+      simulator
+        .advance(1_000)
+        .map((item) =>
+          item.kind === 'event'
+            ? toMessage(item.event)
+            : { topic: item.topic, key: item.key, value: item.value },
+        ),
+    );
+    const streamIds = [
+      ...new Set(
+        seconds.flat().flatMap((m) => (m.topic === 'marketplace.livestream.v1' && m.key ? [m.key] : [])),
+      ),
+    ];
+
+    const reference = new MemoryDocSink();
+    const referenceState = `crest-int-crash-reference-${id}`;
+    const referencePipeline = new SignalPipeline({ allowedLatenessMs: LATENESS_MS });
+    const referenceEmitter = new LivestreamDocEmitter(
+      referencePipeline,
+      [reference, new StateTopicDocSink(bus, referenceState)],
+      { emitIntervalMs: 100 },
+    );
+    await new StateTopicDocSink(bus, referenceState).ensureTopic();
+    const referenceRun = await startIngest({
+      bus,
+      pipeline: referencePipeline,
+      emitter: referenceEmitter,
+      groupId: `ingest-crash-reference-${id}`,
+      stateTopic: referenceState,
+      fromBeginning: true,
+    });
+
+    const port = await freePort();
+    child = await startChild(port);
+    let published = 0;
+    const publishing = (async () => {
+      for (const second of seconds) {
+        await bus.publish(second);
+        published++;
+        await sleep(100);
+      }
+    })();
+
+    let kills = 0;
+    let killsBetweenWriteAndCommit = 0;
+    try {
+      while (published < seconds.length - 10 && kills < 3) {
+        await sleep(1_500);
+        if ((await indexedDocs(streamIds)).size === 0) continue;
+        child.process.kill('SIGKILL');
+        await child.exited;
+        kills++;
+        if (await diedBetweenWriteAndCommit(await indexedDocs(streamIds))) killsBetweenWriteAndCommit++;
+        child = await startChild(port);
+      }
+      await publishing;
+
+      const expected = () =>
+        new Map(
+          reference
+            .all()
+            .filter((doc) => streamIds.includes(doc.livestreamId))
+            .map((d) => [d.livestreamId, d]),
+        );
+      let actual = new Map<string, LivestreamDoc>();
+      const deadline = Date.now() + 120_000;
+      while (Date.now() < deadline) {
+        actual = await indexedDocs(streamIds);
+        if (
+          actual.size === streamIds.length &&
+          JSON.stringify(sorted(actual)) === JSON.stringify(sorted(expected()))
+        )
+          break;
+        await sleep(1_000);
+      }
+
+      process.stdout.write(
+        `crash test: ${kills} kills (${killsBetweenWriteAndCommit} between sink write and commit), ` +
+          `${streamIds.length} streams, ${seconds.flat().length} messages\n`,
+      );
+      expect(kills).toBeGreaterThan(0);
+      expect(killsBetweenWriteAndCommit).toBeGreaterThan(0);
+      expect(sorted(actual)).toEqual(sorted(expected()));
+    } catch (error) {
+      process.stderr.write(`ingestor output:\n${child.output.join('').slice(-5_000)}\n`);
+      throw error;
+    } finally {
+      await referenceEmitter.stop();
+      await referenceRun.close();
+    }
+  }, 300_000);
+});
+
+function sorted(docs: Map<string, LivestreamDoc>): LivestreamDoc[] {
+  return [...docs.values()].sort((a, b) => a.livestreamId.localeCompare(b.livestreamId));
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
