@@ -18,6 +18,13 @@ export const MARKETPLACE_TOPICS: readonly Topic[] = Object.values(Topic);
  */
 export const LIVESTREAM_STATE_TOPIC = 'discovery.livestream-state.v1';
 
+/**
+ * Compacted topic of user signals (follows, decayed engagement per seller and category), as shares keyed
+ * `<userId>|<source>`: each share has one writer (see UserSignalsShare in @crest/signals); readers merge a
+ * user's shares.
+ */
+export const USER_SIGNALS_TOPIC = 'discovery.user-signals.v1';
+
 /** Where a topic's undecodable or unprocessable messages go, with the reason in headers. */
 export function deadLetterTopicOf(topic: string): string {
   return `${topic}.dlq`;

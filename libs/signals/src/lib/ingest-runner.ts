@@ -3,7 +3,7 @@ import { consumeMarketplaceEvents, type EventBus, type Subscription } from '@cre
 
 import { type LivestreamDocEmitter } from './livestream-doc-emitter';
 import { rebuildGainedState, type RebuildReport, StreamPartitions } from './rebuild-state';
-import { type SignalPipeline } from './signal-pipeline';
+import { type SignalPipeline, userSignalsSourceOf } from './signal-pipeline';
 
 export interface IngestRunnerOptions {
   bus: EventBus;
@@ -20,6 +20,8 @@ export interface IngestRunnerOptions {
   onDurable?: (events: readonly MarketplaceEvent[], durableAt: number) => void;
   /** The compacted topic the docs go to, read back to restore state. Default LIVESTREAM_STATE_TOPIC. */
   stateTopic?: string;
+  /** The compacted topic of user signal shares, read back to restore them. Default USER_SIGNALS_TOPIC. */
+  userSignalsTopic?: string;
   /** Called after the state of newly owned partitions was rebuilt (at start and after each rebalance). */
   onRebuilt?: (report: RebuildReport) => void;
   /** Called when a rebuild failed; it is retried before any message of those partitions is processed. */
@@ -45,13 +47,23 @@ export async function startIngest(options: IngestRunnerOptions): Promise<Subscri
     // Before a gained partition's first message: its streams' last docs plus a replay of the window.
     onPartitionsAssigned: async (gained) => {
       const report = await rebuildGainedState(
-        { bus: options.bus, pipeline: options.pipeline, streamPartitions, stateTopic: options.stateTopic },
+        {
+          bus: options.bus,
+          pipeline: options.pipeline,
+          streamPartitions,
+          stateTopic: options.stateTopic,
+          userSignalsTopic: options.userSignalsTopic,
+        },
         gained,
       );
       options.onRebuilt?.(report);
     },
     // Another member owns these streams now and writes their docs; ours would only go stale.
-    onPartitionsRevoked: (lost) => void options.pipeline.forgetStreams(streamPartitions.holding(lost)),
+    onPartitionsRevoked: (lost) => {
+      options.pipeline.forgetStreams(streamPartitions.holding(lost));
+      const sources = new Set(lost.map(userSignalsSourceOf));
+      options.pipeline.forgetUserSignals((source) => sources.has(source));
+    },
     onRebuildError: options.onRebuildError,
     onDeadLettered: (message, code) => options.onDeadLettered?.(message.topic, code),
     fromBeginning: options.fromBeginning,

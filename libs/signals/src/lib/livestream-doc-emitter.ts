@@ -1,5 +1,6 @@
 import { type DocChanges, type SignalPipeline } from './signal-pipeline';
 import { type LivestreamDocSink } from './sinks/livestream-doc-sink.port';
+import { type UserSignalsShare } from './user-signals';
 
 export interface LivestreamDocEmitterOptions {
   /** A changed stream's doc goes out at most once per interval. Default 250 ms. */
@@ -30,6 +31,8 @@ export class LivestreamDocEmitter {
   private waiting: Waiter[] = [];
   /** Deletions whose write failed: the pipeline has forgotten those streams, so the emitter keeps them. */
   private retryDeletions: string[] = [];
+  /** User signal shares whose write failed: taken from the store, so the emitter keeps them. */
+  private retryUserSignals: UserSignalsShare[] = [];
   private running: Promise<void> = Promise.resolve();
   private emitting = false;
 
@@ -78,8 +81,13 @@ export class LivestreamDocEmitter {
       this.pipeline.touchAll();
     }
     const taken = this.pipeline.takeChanges();
-    const changes = { upserts: taken.upserts, deletions: [...this.retryDeletions, ...taken.deletions] };
+    const changes: DocChanges = {
+      upserts: taken.upserts,
+      deletions: [...this.retryDeletions, ...taken.deletions],
+      userSignals: newestShares([...this.retryUserSignals, ...taken.userSignals]),
+    };
     this.retryDeletions = [];
+    this.retryUserSignals = [];
     const started = performance.now();
     const results = await Promise.allSettled(this.sinks.map((sink) => sink.write(changes)));
     const failed = results.flatMap((r, i) =>
@@ -89,10 +97,16 @@ export class LivestreamDocEmitter {
       failed.forEach(({ error, sink }) => this.options.onError?.(error, sink));
       this.pipeline.markChanged(changes.upserts.map((d) => d.livestreamId));
       this.retryDeletions = changes.deletions;
+      this.retryUserSignals = changes.userSignals;
       this.waiting.unshift(...waiters);
       return;
     }
     this.options.onEmitted?.(changes, performance.now() - started);
     waiters.forEach((w) => w.resolve());
   }
+}
+
+/** A share retried and changed again goes out once, in its newest form. */
+function newestShares(shares: UserSignalsShare[]): UserSignalsShare[] {
+  return [...new Map(shares.map((share) => [`${share.userId}|${share.source}`, share])).values()];
 }

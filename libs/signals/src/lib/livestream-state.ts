@@ -18,6 +18,7 @@ export interface GiveawayState {
 /** Where an event was read from. */
 export interface EventOrigin {
   topic: string;
+  partition: number;
   offset: string;
 }
 

@@ -1,4 +1,4 @@
-import { MARKETPLACE_TOPICS } from '@crest/event-schemas';
+import { MARKETPLACE_TOPICS, USER_SIGNALS_TOPIC } from '@crest/event-schemas';
 import { InProcessEventBus, type OutgoingMessage, toMessage } from '@crest/messaging';
 import { eventually } from '@crest/messaging/testing';
 import { MarketplaceSimulator } from '@crest/testing';
@@ -13,7 +13,11 @@ import { MemoryDocSink } from './sinks/memory-doc.sink';
 import { StateTopicDocSink } from './sinks/state-topic-doc.sink';
 
 const GROUP = 'ingestor';
-const REFERENCE = { group: 'reference', stateTopic: 'reference.livestream-state' };
+const REFERENCE = {
+  group: 'reference',
+  stateTopic: 'reference.livestream-state',
+  userSignalsTopic: 'reference.user-signals',
+};
 
 /** Writes to the real sinks, then never acknowledges from the `crashAfter`-th write on: a process that died
  * after its sinks had the docs and before it could commit the offsets. */
@@ -65,7 +69,7 @@ function everythingCommitted(bus: InProcessEventBus, group = GROUP): () => boole
  */
 async function uninterruptedRun(bus: InProcessEventBus): Promise<LivestreamDoc[]> {
   const docs = new MemoryDocSink();
-  const sinks = [docs, new StateTopicDocSink(bus, REFERENCE.stateTopic)];
+  const sinks = [docs, new StateTopicDocSink(bus, REFERENCE.stateTopic, REFERENCE.userSignalsTopic)];
   const ingestor = await startIngestor(bus, sinks, [], REFERENCE);
   await eventually(everythingCommitted(bus, REFERENCE.group), 'the reference run', 30_000);
   await ingestor.finish();
@@ -76,7 +80,11 @@ async function startIngestor(
   bus: InProcessEventBus,
   sinks: LivestreamDocSink[],
   reports: RebuildReport[] = [],
-  { group, stateTopic }: { group: string; stateTopic?: string } = { group: GROUP },
+  {
+    group,
+    stateTopic,
+    userSignalsTopic,
+  }: { group: string; stateTopic?: string; userSignalsTopic?: string } = { group: GROUP },
 ) {
   const pipeline = new SignalPipeline({ allowedLatenessMs: 10 * 60_000 });
   const emitter = new LivestreamDocEmitter(pipeline, sinks, { emitIntervalMs: 10 });
@@ -86,6 +94,7 @@ async function startIngestor(
     emitter,
     groupId: group,
     stateTopic,
+    userSignalsTopic,
     fromBeginning: true,
     onRebuilt: (report) => reports.push(report),
   });
@@ -105,6 +114,25 @@ async function ingestToTheEnd(bus: InProcessEventBus, sinks: LivestreamDocSink[]
   const ingestor = await startIngestor(bus, sinks, reports);
   await eventually(everythingCommitted(bus), 'every message committed', 30_000);
   await ingestor.finish();
+}
+
+/**
+ * The newest value of every key of a compacted topic. Decayed scores are rounded to 9 decimals: they are
+ * sums in arrival order, which differs between runs in the last bit.
+ */
+async function latestByKey(bus: InProcessEventBus, topic: string): Promise<Map<string, unknown>> {
+  const latest = new Map<string, unknown>();
+  const reviver = (key: string, value: unknown) =>
+    key === 'score' && typeof value === 'number' ? Math.round(value * 1e9) / 1e9 : value;
+  const ranges = Array.from({ length: await bus.partitionCount(topic) }, (_, partition) => ({
+    topic,
+    partition,
+  }));
+  await bus.readRange(ranges, (messages) => {
+    for (const m of messages)
+      latest.set(m.key!, m.tombstone ? null : JSON.parse(m.value.toString(), reviver));
+  });
+  return new Map([...latest].sort(([a], [b]) => a.localeCompare(b)));
 }
 
 const byId = (docs: LivestreamDoc[]) =>
@@ -139,7 +167,11 @@ describe('rebuilding state after a crash', () => {
     expect(reports).toHaveLength(1);
     expect(reports[0]!.restoredDocs).toBeGreaterThan(0);
     expect(reports[0]!.replayedEvents).toBeGreaterThan(0);
+    expect(reports[0]!.restoredUserSignals).toBeGreaterThan(0);
     expect(byId(docs.all())).toEqual(byId(uninterrupted));
+    expect(await latestByKey(bus, USER_SIGNALS_TOPIC)).toEqual(
+      await latestByKey(bus, REFERENCE.userSignalsTopic),
+    );
   }, 60_000);
 
   it('hands streams to a member that joins mid-run, which rebuilds them, with the same final docs', async () => {
@@ -167,5 +199,8 @@ describe('rebuilding state after a crash', () => {
     // partitions, a few ms short of the single reference member's. Everything else must match.
     const withoutAsOf = (list: LivestreamDoc[]) => byId(list).map(({ asOf: _asOf, ...doc }) => doc);
     expect(withoutAsOf(docs.all())).toEqual(withoutAsOf(uninterrupted));
+    expect(await latestByKey(bus, USER_SIGNALS_TOPIC)).toEqual(
+      await latestByKey(bus, REFERENCE.userSignalsTopic),
+    );
   }, 60_000);
 });

@@ -4,6 +4,7 @@ import {
   type MarketplaceEvent,
   PARTITION_KEY_FIELD,
   type Topic,
+  USER_SIGNALS_TOPIC,
 } from '@crest/event-schemas';
 import {
   type ConsumedMessage,
@@ -13,13 +14,16 @@ import {
 } from '@crest/messaging';
 
 import { type LivestreamDoc } from './livestream-doc';
-import { type SignalPipeline } from './signal-pipeline';
+import { type SignalPipeline, userSignalsSourceOf } from './signal-pipeline';
+import { type UserSignalsShare } from './user-signals';
 
 export interface RebuildReport {
   /** Partitions gained, as `topic:partition`. */
   partitions: string[];
   /** Streams whose state came from their last doc on the state topic. */
   restoredDocs: number;
+  /** User signal shares restored from their topic. */
+  restoredUserSignals: number;
   /** Events read back from the retained window and folded in (duplicates included). */
   replayedEvents: number;
   /** Messages in the window that do not decode (they went to the DLQ the first time). */
@@ -64,6 +68,7 @@ export interface RebuildStateOptions {
   pipeline: SignalPipeline;
   streamPartitions: StreamPartitions;
   stateTopic?: string;
+  userSignalsTopic?: string;
   /** Wall clock, for the start of the replayed window (broker time). */
   now?: () => number;
 }
@@ -71,7 +76,7 @@ export interface RebuildStateOptions {
 /**
  * Rebuilds what a member keeps for partitions it just gained, before it processes any of their messages:
  * 1. each of their streams' last doc from the compacted state topic becomes its state (status, auction,
- *    viewers... as of the doc's newest event);
+ *    viewers... as of the doc's newest event), and each user signals share they feed is restored;
  * 2. the retained window (`pipeline.replaySpanMs` of broker time) of every gained partition, up to where
  *    the group resumes, is read back and folded in without emitting, which refills the windows and brings
  *    the state up to date. Events after that position arrive through the group as usual; those the sinks
@@ -87,6 +92,7 @@ export async function rebuildGainedState(
   const report: RebuildReport = {
     partitions: gained.map((p) => `${p.topic}:${p.partition}`),
     restoredDocs: 0,
+    restoredUserSignals: 0,
     replayedEvents: 0,
     undecodable: 0,
     durationMs: 0,
@@ -108,6 +114,28 @@ export async function rebuildGainedState(
     },
   );
   for (const doc of latest.values()) if (doc && pipeline.restore(doc)) report.restoredDocs++;
+
+  const sources = new Set(gained.map(userSignalsSourceOf));
+  const shares = new Map<string, UserSignalsShare | null>();
+  const userSignalsTopic = options.userSignalsTopic ?? USER_SIGNALS_TOPIC;
+  const userParts = await bus.partitionCount(userSignalsTopic);
+  await bus.readRange(
+    Array.from({ length: userParts }, (_, partition) => ({ topic: userSignalsTopic, partition })),
+    (messages) => {
+      for (const message of messages) {
+        if (message.key === null || !sources.has(message.key.slice(message.key.indexOf('|') + 1))) continue;
+        shares.set(
+          message.key,
+          message.tombstone ? null : (JSON.parse(message.value.toString()) as UserSignalsShare),
+        );
+      }
+    },
+  );
+  for (const share of shares.values()) {
+    if (!share) continue;
+    pipeline.restoreUserSignals(share);
+    report.restoredUserSignals++;
+  }
 
   const from = (options.now ?? Date.now)() - pipeline.replaySpanMs;
   await bus.readRange(

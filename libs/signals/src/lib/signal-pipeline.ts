@@ -1,4 +1,4 @@
-import { type MarketplaceEvent } from '@crest/event-schemas';
+import { type MarketplaceEvent, PARTITION_KEY_FIELD, type Topic } from '@crest/event-schemas';
 import { LRUCache } from 'lru-cache';
 
 import {
@@ -14,7 +14,12 @@ import {
   validateSignalDefinitions,
   type WindowSignalDefinition,
 } from './signal-definitions';
-import { type UserSignals, type UserSignalsOptions, UserSignalsStore } from './user-signals';
+import {
+  type UserSignals,
+  type UserSignalsOptions,
+  type UserSignalsShare,
+  UserSignalsStore,
+} from './user-signals';
 import { DistinctSeries, LastValueSeries, type SignalSeries, SumSeries } from './windows/signal-series';
 import { COARSE_BUCKET_MS, FINE_BUCKET_MS, WINDOW_BUCKETS, WINDOWS } from './windows/window.constants';
 
@@ -42,10 +47,11 @@ export interface PipelineCounters extends IngestResult {
   notStreamScoped: number;
 }
 
-/** What changed since the last `takeChanges`: docs to upsert and stream ids to delete. */
+/** What changed since the last `takeChanges`: docs to upsert, stream ids to delete, user signal shares. */
 export interface DocChanges {
   upserts: LivestreamDoc[];
   deletions: string[];
+  userSignals: UserSignalsShare[];
 }
 
 const ENGAGEMENT_SIGNALS = ['bids', 'chats', 'reactions', 'giveawayEntries', 'purchases'];
@@ -92,7 +98,7 @@ export class SignalPipeline {
     this.endedGraceMs = options.endedGraceMs ?? 5 * 60_000;
     this.exactDistinctLimit = options.exactDistinctLimit;
     this.seen = new LRUCache({ max: options.dedupeCapacity ?? 1_000_000 });
-    this.users = new UserSignalsStore(options.userSignals);
+    this.users = new UserSignalsStore(options.userSignals, this.streamContext);
   }
 
   /** A user's follows and decayed engagement, read at the watermark. */
@@ -142,6 +148,16 @@ export class SignalPipeline {
     return true;
   }
 
+  /** Takes a published user signals share as this instance's (see UserSignalsStore.restore). */
+  restoreUserSignals(share: UserSignalsShare): void {
+    this.users.restore(share);
+  }
+
+  /** Drops the user signal shares another instance now owns. */
+  forgetUserSignals(isOwnedElsewhere: (source: string) => boolean): void {
+    this.users.forgetSources(isOwnedElsewhere);
+  }
+
   /** Drops the streams another instance now owns (their partitions moved in a rebalance). */
   forgetStreams(isOwnedElsewhere: (livestreamId: string) => boolean): number {
     let forgotten = 0;
@@ -186,15 +202,17 @@ export class SignalPipeline {
       }
       this.seen.set(event.eventId, true);
       if (at > this.watermarkMs) this.watermarkMs = at;
+      const origin = origins?.[index];
+      const userOrigin = origin && { ...origin, source: userSignalsSourceOf(origin) };
       if (!('livestreamId' in event)) {
-        this.users.apply(event, at, this.streamContext);
+        this.users.apply(event, at, userOrigin);
         if (!replaying) this.counters.notStreamScoped++;
         result.applied++;
         continue;
       }
       const entry = this.entryOf(event.livestreamId);
-      entry.reducer.apply(event, at, origins?.[index]);
-      this.users.apply(event, at, this.streamContext);
+      entry.reducer.apply(event, at, origin);
+      this.users.apply(event, at, userOrigin);
       if (at > entry.lastEventAt) entry.lastEventAt = at;
       for (const signal of this.signalsByType.get(event.type) ?? []) {
         if (signal.filter && !signal.filter(event)) continue;
@@ -242,7 +260,7 @@ export class SignalPipeline {
       }
     }
     this.changed.clear();
-    return { upserts, deletions };
+    return { upserts, deletions, userSignals: this.users.takeChanges() };
   }
 
   /** The current doc of a stream, if it is known. */
@@ -302,4 +320,12 @@ export class SignalPipeline {
       checkpoint: entry.reducer.checkpoint(),
     };
   }
+}
+
+/**
+ * Which user signals share an event read from `origin` feeds: `follows-<p>` for the user topic (keyed by
+ * user), `streams-<p>` for the stream topics (keyed by stream, co-partitioned, so one owner per p).
+ */
+export function userSignalsSourceOf(origin: { topic: string; partition: number }): string {
+  return `${PARTITION_KEY_FIELD[origin.topic as Topic] === 'userId' ? 'follows' : 'streams'}-${origin.partition}`;
 }

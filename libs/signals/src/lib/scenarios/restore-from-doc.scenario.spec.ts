@@ -10,7 +10,11 @@ const auctionStartedAt = (seconds: number): MarketplaceEvent =>
   makeEvent(EventType.AuctionStarted, { occurredAt: at(seconds) }) as MarketplaceEvent;
 const joinedAt = (seconds: number): MarketplaceEvent =>
   makeEvent(EventType.ViewerJoined, { occurredAt: at(seconds) }) as MarketplaceEvent;
-const from = (topic: string, offset: number): EventOrigin => ({ topic, offset: String(offset) });
+const from = (topic: string, offset: number): EventOrigin => ({
+  topic,
+  partition: 0,
+  offset: String(offset),
+});
 
 // Scenario: an ingestor restarts. A stream's last doc holds the auction (2 bids) and 2 viewers, with a
 // checkpoint of the offsets it had applied. The log is read again from before those offsets: what the doc

@@ -36,16 +36,18 @@ describe('ElasticsearchDocSink on a real Elasticsearch', () => {
   it('indexes docs, keeps the newer when an older one arrives, and deletes', async () => {
     const older = docAfter([bidAt(10), chatAt(20)]);
     const newer = docAfter([bidAt(10), chatAt(20), bidAt(30), bidAt(31)]);
-    await sut.write({ upserts: [newer], deletions: [] });
-    await sut.write({ upserts: [older], deletions: [] });
+    await sut.write({ upserts: [newer], deletions: [], userSignals: [] });
+    await sut.write({ upserts: [older], deletions: [], userSignals: [] });
     await client.indices.refresh({ index: alias });
     const stored = await client.get<LivestreamDoc>({ index: alias, id: STREAM });
     expect([stored._version, stored._source?.signals['bids']?.['1m']]).toEqual([newer.version, 3]);
 
     const sameAgain = docAfter([bidAt(10), chatAt(20), bidAt(30), bidAt(31)]);
-    await expect(sut.write({ upserts: [sameAgain], deletions: [] })).resolves.toBeUndefined();
+    await expect(
+      sut.write({ upserts: [sameAgain], deletions: [], userSignals: [] }),
+    ).resolves.toBeUndefined();
 
-    await sut.write({ upserts: [], deletions: [STREAM, 'never-indexed'] });
+    await sut.write({ upserts: [], deletions: [STREAM, 'never-indexed'], userSignals: [] });
     await client.indices.refresh({ index: alias });
     expect(await client.exists({ index: alias, id: STREAM })).toBe(false);
   });
@@ -65,7 +67,7 @@ describe('ElasticsearchDocSink on a real Elasticsearch', () => {
       status: 'live' as const,
       categoryIds: ['trading-cards'],
     };
-    await sut.write({ upserts: [quiet, busy], deletions: [] });
+    await sut.write({ upserts: [quiet, busy], deletions: [], userSignals: [] });
     await client.indices.refresh({ index: alias });
     const result = await client.search<LivestreamDoc>({
       index: alias,

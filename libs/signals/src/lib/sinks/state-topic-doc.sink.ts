@@ -1,4 +1,4 @@
-import { LIVESTREAM_STATE_TOPIC } from '@crest/event-schemas';
+import { LIVESTREAM_STATE_TOPIC, USER_SIGNALS_TOPIC } from '@crest/event-schemas';
 import { type EventBus } from '@crest/messaging';
 
 import { type DocChanges } from '../signal-pipeline';
@@ -9,7 +9,8 @@ export const DOC_VERSION_HEADER = 'crest.doc-version';
 
 /**
  * Publishes docs to the compacted state topic, keyed by stream id, and a tombstone for each deleted
- * stream. Replicas rebuild the whole live set by reading the topic from the beginning.
+ * stream; and user signal shares to their compacted topic, keyed `<userId>|<source>`. Replicas rebuild
+ * the whole live set by reading the topics from the beginning.
  */
 export class StateTopicDocSink implements LivestreamDocSink {
   readonly name = 'state-topic';
@@ -17,15 +18,25 @@ export class StateTopicDocSink implements LivestreamDocSink {
   constructor(
     private readonly bus: EventBus,
     private readonly topic = LIVESTREAM_STATE_TOPIC,
+    private readonly userSignalsTopic = USER_SIGNALS_TOPIC,
   ) {}
 
   ensureTopic(partitions = 6): Promise<void> {
-    return this.bus.ensureTopics([{ name: this.topic, partitions, compacted: true }]);
+    return this.bus.ensureTopics([
+      { name: this.topic, partitions, compacted: true },
+      { name: this.userSignalsTopic, partitions, compacted: true },
+    ]);
   }
 
   async write(changes: DocChanges): Promise<void> {
-    if (changes.upserts.length === 0 && changes.deletions.length === 0) return;
+    const { upserts, deletions, userSignals } = changes;
+    if (upserts.length === 0 && deletions.length === 0 && userSignals.length === 0) return;
     await this.bus.publish([
+      ...userSignals.map((share) => ({
+        topic: this.userSignalsTopic,
+        key: `${share.userId}|${share.source}`,
+        value: JSON.stringify(share),
+      })),
       ...changes.upserts.map((doc) => ({
         topic: this.topic,
         key: doc.livestreamId,
