@@ -1,7 +1,9 @@
+import { type ValidateFunction } from 'ajv/dist/2020';
 import { plainToInstance } from 'class-transformer';
 import { validateSync, type ValidationError } from 'class-validator';
 
 import { EVENT_CLASSES, isKnownEventType, type MarketplaceEvent } from './event-registry';
+import { compileFastValidators } from './fast-validation';
 import { DEFAULT_MAX_FUTURE_SKEW_MS, MAX_EVENT_BYTES, MAX_EVENT_DEPTH } from './limits.constants';
 import { IS_EVENT_TIME, parseEventTime } from './validators';
 
@@ -47,7 +49,11 @@ export interface DecodeOptions {
   now?: number;
   /** How far past `now` an occurredAt may be. Default 5 minutes. */
   maxFutureSkewMs?: number;
+  /** Validate with class-validator only, skipping the compiled-schema fast path (for the differential test). */
+  exhaustive?: boolean;
 }
+
+let fastValidators: Map<string, ValidateFunction> | undefined;
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
@@ -120,6 +126,15 @@ export function decodeEvent(input: string | Uint8Array, options: DecodeOptions =
       [],
       type,
     );
+  }
+
+  // Fast path: an event the compiled schema accepts is valid (see compileFastValidators); only the clock
+  // check is left. Everything else takes the class-validator walk, which decides and explains.
+  if (!options.exhaustive) {
+    const fast = (fastValidators ??= compileFastValidators()).get(`${type}.v${version}`);
+    if (fast?.(raw) && !checkNotInFuture(raw['occurredAt'], options)) {
+      return { ok: true, event: raw as unknown as MarketplaceEvent };
+    }
   }
 
   const event = plainToInstance(eventClass, raw);

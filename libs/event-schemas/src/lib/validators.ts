@@ -106,6 +106,9 @@ export function IsCategoryIdList(): PropertyDecorator {
   };
 }
 
+/** What a URL field accepts: https only, with the scheme. */
+export const URL_RULE = { protocols: ['https'], require_protocol: true };
+
 /** Money as an integer count of the currency's minor unit (cents) plus an ISO 4217 code: no floats. */
 export class Money {
   @IsInt()

@@ -17,7 +17,7 @@ import {
 import { SellerLivestreamEvent } from '../envelope';
 import { AuctionOutcome, EventType, LivestreamStatus } from '../event-type.constants';
 import { MAX_QUANTITY, MAX_TITLE_LENGTH, MAX_URL_LENGTH } from '../limits.constants';
-import { IsCategoryId, IsCategoryIdList, IsEventTime, Money } from '../validators';
+import { IsCategoryId, IsCategoryIdList, IsEventTime, Money, URL_RULE } from '../validators';
 
 export class LivestreamStatusChangedPayload {
   @IsIn(Object.values(LivestreamStatus))
@@ -36,7 +36,7 @@ export class LivestreamStatusChangedPayload {
   scheduledStartAt?: string;
 
   @IsOptional()
-  @IsUrl({ protocols: ['https'], require_protocol: true })
+  @IsUrl(URL_RULE)
   @MaxLength(MAX_URL_LENGTH)
   thumbnailUrl?: string;
 }
