@@ -3,6 +3,7 @@ import { randomInt, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 
 import { MARKETPLACE_TOPICS } from '@crest/event-schemas';
 import { createKeyPartitioner, KafkaEventBus, type OutgoingMessage, toMessage } from '@crest/messaging';
@@ -168,23 +169,34 @@ describe('event-ingestor killed with SIGKILL on real Kafka and Elasticsearch', (
       for (const second of seconds) {
         await bus.publish(second);
         published++;
-        await sleep(100);
+        await sleep(200);
       }
     })();
 
+    const started = Date.now();
+    const phase = (what: string) => process.stdout.write(`crash test +${Date.now() - started} ms: ${what}\n`);
     let kills = 0;
     let killsBetweenWriteAndCommit = 0;
     try {
-      while (published < seconds.length - 10 && kills < 3) {
-        await sleep(1_500);
+      while (published < seconds.length - 10 && kills < 4 && killsBetweenWriteAndCommit < 2) {
+        await sleep(1_000);
         if ((await indexedDocs(streamIds)).size === 0) continue;
+        // Aim for the moment the docs hold events the group has not committed yet, then check it held.
+        const deadline = Date.now() + 5_000;
+        while (!(await diedBetweenWriteAndCommit(await indexedDocs(streamIds))) && Date.now() < deadline);
         child.process.kill('SIGKILL');
         await child.exited;
         kills++;
-        if (await diedBetweenWriteAndCommit(await indexedDocs(streamIds))) killsBetweenWriteAndCommit++;
+        const between = await diedBetweenWriteAndCommit(await indexedDocs(streamIds));
+        if (between) killsBetweenWriteAndCommit++;
+        phase(
+          `killed (${published} of ${seconds.length} seconds published; between write and commit: ${between})`,
+        );
         child = await startChild(port);
+        phase('restarted and ready');
       }
       await publishing;
+      phase('all published');
 
       const expected = () =>
         new Map(
@@ -197,11 +209,8 @@ describe('event-ingestor killed with SIGKILL on real Kafka and Elasticsearch', (
       const deadline = Date.now() + 120_000;
       while (Date.now() < deadline) {
         actual = await indexedDocs(streamIds);
-        if (
-          actual.size === streamIds.length &&
-          JSON.stringify(sorted(actual)) === JSON.stringify(sorted(expected()))
-        )
-          break;
+        const same = isDeepStrictEqual(asJson(sorted(actual)), asJson(sorted(expected())));
+        if (actual.size === streamIds.length && same) break;
         await sleep(1_000);
       }
 
@@ -209,6 +218,7 @@ describe('event-ingestor killed with SIGKILL on real Kafka and Elasticsearch', (
         `crash test: ${kills} kills (${killsBetweenWriteAndCommit} between sink write and commit), ` +
           `${streamIds.length} streams, ${seconds.flat().length} messages\n`,
       );
+      phase('converged');
       expect(kills).toBeGreaterThan(0);
       expect(killsBetweenWriteAndCommit).toBeGreaterThan(0);
       expect(sorted(actual)).toEqual(sorted(expected()));
@@ -225,6 +235,8 @@ describe('event-ingestor killed with SIGKILL on real Kafka and Elasticsearch', (
 function sorted(docs: Map<string, LivestreamDoc>): LivestreamDoc[] {
   return [...docs.values()].sort((a, b) => a.livestreamId.localeCompare(b.livestreamId));
 }
+
+const asJson = (value: unknown): unknown => JSON.parse(JSON.stringify(value));
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));

@@ -87,8 +87,7 @@ export async function rebuildGainedState(
   gained: readonly PartitionPosition[],
 ): Promise<RebuildReport> {
   const started = performance.now();
-  const { bus, pipeline } = options;
-  const stateTopic = options.stateTopic ?? LIVESTREAM_STATE_TOPIC;
+  const { pipeline } = options;
   const report: RebuildReport = {
     partitions: gained.map((p) => `${p.topic}:${p.partition}`),
     restoredDocs: 0,
@@ -99,6 +98,29 @@ export async function rebuildGainedState(
   };
 
   const isGainedStream = options.streamPartitions.holding(gained);
+  const sources = new Set(gained.map(userSignalsSourceOf));
+  // A failed attempt may have left part of these partitions behind: start each attempt clean.
+  pipeline.forgetStreams(isGainedStream);
+  pipeline.forgetUserSignals((source) => sources.has(source));
+  pipeline.startRebuild();
+  try {
+    await restoreAndReplay(options, gained, report, isGainedStream, sources);
+  } finally {
+    pipeline.finishRebuild();
+  }
+  report.durationMs = Math.round(performance.now() - started);
+  return report;
+}
+
+async function restoreAndReplay(
+  options: RebuildStateOptions,
+  gained: readonly PartitionPosition[],
+  report: RebuildReport,
+  isGainedStream: (livestreamId: string) => boolean,
+  sources: ReadonlySet<string>,
+): Promise<void> {
+  const { bus, pipeline } = options;
+  const stateTopic = options.stateTopic ?? LIVESTREAM_STATE_TOPIC;
   const latest = new Map<string, LivestreamDoc | null>();
   const stateParts = await bus.partitionCount(stateTopic);
   await bus.readRange(
@@ -115,7 +137,6 @@ export async function rebuildGainedState(
   );
   for (const doc of latest.values()) if (doc && pipeline.restore(doc)) report.restoredDocs++;
 
-  const sources = new Set(gained.map(userSignalsSourceOf));
   const shares = new Map<string, UserSignalsShare | null>();
   const userSignalsTopic = options.userSignalsTopic ?? USER_SIGNALS_TOPIC;
   const userParts = await bus.partitionCount(userSignalsTopic);
@@ -157,6 +178,4 @@ export async function rebuildGainedState(
       report.replayedEvents += events.length;
     },
   );
-  report.durationMs = Math.round(performance.now() - started);
-  return report;
 }

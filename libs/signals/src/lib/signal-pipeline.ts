@@ -80,6 +80,13 @@ export class SignalPipeline {
   private readonly endedGraceMs: number;
   private readonly exactDistinctLimit: number | undefined;
   private watermarkMs = Number.NEGATIVE_INFINITY;
+  /** Streams restored or replayed by a rebuild still running: not emitted until it finishes. */
+  private readonly rebuilding = new Set<string>();
+  /**
+   * Event ids seen by the running rebuild. A replay does not consult the long-lived dedupe cache: it may
+   * hold ids of a partition this instance owned before, lost and now rebuilds from scratch.
+   */
+  private replaySeen?: Set<string>;
   private readonly users: UserSignalsStore;
   private readonly streamContext = (id: string) => {
     const state = this.streams.get(id)?.reducer.state;
@@ -140,6 +147,9 @@ export class SignalPipeline {
   restore(doc: LivestreamDoc): boolean {
     // A doc written before checkpoints existed cannot say what it holds: the replay rebuilds that stream.
     if (this.streams.has(doc.livestreamId) || !doc.checkpoint) return false;
+    this.rebuilding.add(doc.livestreamId);
+    // The watermark was at least the doc's when it was written; windows are read at it.
+    this.watermarkMs = Math.max(this.watermarkMs, Date.parse(doc.asOf));
     this.streams.set(doc.livestreamId, {
       reducer: LivestreamStateReducer.fromSnapshot(doc, doc.checkpoint),
       series: new Map(this.signals.map((s) => [s.name, this.seriesFor(s)])),
@@ -165,6 +175,7 @@ export class SignalPipeline {
       if (!isOwnedElsewhere(id)) continue;
       this.streams.delete(id);
       this.changed.delete(id);
+      this.rebuilding.delete(id);
       forgotten++;
     }
     return forgotten;
@@ -190,11 +201,13 @@ export class SignalPipeline {
     replaying: boolean,
   ): IngestResult {
     const result: IngestResult = { applied: 0, duplicates: 0, late: 0 };
+    const replaySeen = replaying ? (this.replaySeen ??= new Set()) : undefined;
     for (const [index, event] of events.entries()) {
-      if (this.seen.has(event.eventId)) {
+      if (replaySeen ? replaySeen.has(event.eventId) : this.seen.has(event.eventId)) {
         result.duplicates++;
         continue;
       }
+      replaySeen?.add(event.eventId);
       const at = Date.parse(event.occurredAt);
       if (!replaying && at < this.watermarkMs - this.allowedLatenessMs) {
         result.late++;
@@ -210,6 +223,7 @@ export class SignalPipeline {
         result.applied++;
         continue;
       }
+      if (replaying && !this.streams.has(event.livestreamId)) this.rebuilding.add(event.livestreamId);
       const entry = this.entryOf(event.livestreamId);
       entry.reducer.apply(event, at, origin);
       this.users.apply(event, at, userOrigin);
@@ -233,12 +247,27 @@ export class SignalPipeline {
 
   /** Marks streams changed again (their last write failed and must be retried). */
   markChanged(livestreamIds: readonly string[]): void {
-    for (const id of livestreamIds) if (this.streams.has(id)) this.changed.add(id);
+    for (const id of livestreamIds)
+      if (this.streams.has(id) && !this.rebuilding.has(id)) this.changed.add(id);
   }
 
   /** Marks every stream changed, so docs whose windows moved with time alone are re-emitted. */
   touchAll(): void {
-    for (const id of this.streams.keys()) this.changed.add(id);
+    for (const id of this.streams.keys()) if (!this.rebuilding.has(id)) this.changed.add(id);
+  }
+
+  /**
+   * Starts rebuilding partitions (see rebuildGainedState): what `restore` and `replay` bring in stays out
+   * of `takeChanges` until `finishRebuild`, so no half-rebuilt doc (restored state, windows not yet
+   * refilled) reaches a sink.
+   */
+  startRebuild(): void {
+    this.replaySeen = new Set();
+  }
+
+  finishRebuild(): void {
+    this.rebuilding.clear();
+    this.replaySeen = undefined;
   }
 
   /** Docs of streams changed since the last call, and streams ended longer ago than the grace period. */

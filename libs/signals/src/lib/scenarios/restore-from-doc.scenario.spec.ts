@@ -59,6 +59,24 @@ describe('restoring a stream from its last doc', () => {
     });
   });
 
+  it('emits nothing of a stream while it is being rebuilt, and reads it at the doc’s watermark', () => {
+    const writer = new SignalPipeline();
+    const joinOrigins = [from(Topic.Engagement, 20), from(Topic.Engagement, 21)];
+    writer.ingest([auction, ...joins], [from(Topic.Livestream, 10), ...joinOrigins]);
+    const lastDoc = JSON.parse(JSON.stringify(writer.doc(STREAM))) as LivestreamDoc;
+    const sut = new SignalPipeline();
+
+    sut.startRebuild();
+    sut.restore(lastDoc);
+    sut.touchAll();
+    expect(sut.takeChanges().upserts).toEqual([]);
+    sut.replay(joins, joinOrigins);
+    sut.finishRebuild();
+    sut.touchAll();
+
+    expect(sut.takeChanges().upserts).toMatchObject([{ asOf: lastDoc.asOf, currentViewers: 2 }]);
+  });
+
   it('rebuilds a stream from the replay alone when its doc has no checkpoint', () => {
     const writer = new SignalPipeline();
     writer.ingest([auction, bids[0]!]);
