@@ -135,19 +135,24 @@ async function latestByKey(bus: InProcessEventBus, topic: string): Promise<Map<s
   return new Map([...latest].sort(([a], [b]) => a.localeCompare(b)));
 }
 
+/** A bus holding the first `share` of the simulated log, and the sinks of the ingestors under test. */
+async function partlyPublished(share: number) {
+  const messages = simulatedMessages();
+  const firstPart = messages.slice(0, Math.floor(messages.length * share));
+  const bus = new InProcessEventBus({ defaultPartitions: 4 });
+  const docs = new MemoryDocSink();
+  const stateTopic = new StateTopicDocSink(bus);
+  await stateTopic.ensureTopic(4);
+  await bus.publish(firstPart);
+  return { bus, docs, stateTopic, rest: messages.slice(firstPart.length) };
+}
+
 const byId = (docs: LivestreamDoc[]) =>
   [...docs].sort((a, b) => a.livestreamId.localeCompare(b.livestreamId));
 
 describe('rebuilding state after a crash', () => {
   it('resumes from the state topic and a replay, and ends with the docs of an uninterrupted run', async () => {
-    const messages = simulatedMessages();
-    const firstPart = messages.slice(0, Math.floor(messages.length * 0.6));
-    const rest = messages.slice(firstPart.length);
-    const bus = new InProcessEventBus({ defaultPartitions: 4 });
-    const docs = new MemoryDocSink();
-    const stateTopic = new StateTopicDocSink(bus);
-    await stateTopic.ensureTopic(4);
-    await bus.publish(firstPart);
+    const { bus, docs, stateTopic, rest } = await partlyPublished(0.6);
     const dying = new DiesAfterWriting([docs, stateTopic], 3);
     const pipeline = new SignalPipeline({ allowedLatenessMs: 10 * 60_000 });
     const emitter = new LivestreamDocEmitter(pipeline, [dying], { emitIntervalMs: 10 });
@@ -175,14 +180,7 @@ describe('rebuilding state after a crash', () => {
   }, 60_000);
 
   it('hands streams to a member that joins mid-run, which rebuilds them, with the same final docs', async () => {
-    const messages = simulatedMessages();
-    const firstPart = messages.slice(0, Math.floor(messages.length / 2));
-    const rest = messages.slice(firstPart.length);
-    const bus = new InProcessEventBus({ defaultPartitions: 4 });
-    const docs = new MemoryDocSink();
-    const stateTopic = new StateTopicDocSink(bus);
-    await stateTopic.ensureTopic(4);
-    await bus.publish(firstPart);
+    const { bus, docs, stateTopic, rest } = await partlyPublished(0.5);
     const first = await startIngestor(bus, [docs, stateTopic]);
     await eventually(everythingCommitted(bus), 'the first half committed', 30_000);
     const joinerReports: RebuildReport[] = [];

@@ -651,18 +651,6 @@ export class MarketplaceSimulator {
     const eventId = this.random.uuid();
     const occurredAt = this.isoTime(at);
     const userId = this.users[user]!.id;
-    if (!withSeller) {
-      return {
-        eventId,
-        type,
-        version: 1,
-        occurredAt,
-        livestreamId: stream.id,
-        userId,
-        payload,
-      } as MarketplaceEvent;
-    }
-    const sellerId = this.sellers[stream.seller]!.id;
     return {
       eventId,
       type,
@@ -670,7 +658,7 @@ export class MarketplaceSimulator {
       occurredAt,
       livestreamId: stream.id,
       userId,
-      sellerId,
+      ...(withSeller ? { sellerId: this.sellers[stream.seller]!.id } : {}),
       payload,
     } as MarketplaceEvent;
   }

@@ -25,31 +25,21 @@ describe('restoring a stream from its last doc', () => {
   const bids = [bidAt(3, 200), bidAt(4, 300), bidAt(5, 400)];
 
   it('continues exactly where the doc left off', () => {
+    const logged = [auction, ...joins, bids[0]!, bids[1]!];
+    const origins = [
+      from(Topic.Livestream, 10),
+      from(Topic.Engagement, 20),
+      from(Topic.Engagement, 21),
+      from(Topic.Commerce, 30),
+      from(Topic.Commerce, 31),
+    ];
     const before = new SignalPipeline();
-    before.ingest(
-      [auction, ...joins, bids[0]!, bids[1]!],
-      [
-        from(Topic.Livestream, 10),
-        from(Topic.Engagement, 20),
-        from(Topic.Engagement, 21),
-        from(Topic.Commerce, 30),
-        from(Topic.Commerce, 31),
-      ],
-    );
+    before.ingest(logged, origins);
     const lastDoc = JSON.parse(JSON.stringify(before.doc(STREAM))) as LivestreamDoc;
 
     const sut = new SignalPipeline();
     expect(sut.restore(lastDoc)).toBe(true);
-    sut.replay(
-      [auction, ...joins, bids[0]!, bids[1]!],
-      [
-        from(Topic.Livestream, 10),
-        from(Topic.Engagement, 20),
-        from(Topic.Engagement, 21),
-        from(Topic.Commerce, 30),
-        from(Topic.Commerce, 31),
-      ],
-    );
+    sut.replay(logged, origins);
     sut.ingest([bids[2]!], [from(Topic.Commerce, 32)]);
 
     expect(sut.doc(STREAM)).toMatchObject({
