@@ -94,6 +94,11 @@ export class IngestMetrics {
       'Events ignored as duplicates of an event id already applied',
       () => counters.duplicates,
     );
+    gauge(
+      'crest_ingest_redelivered_total',
+      'Events delivered again after a restart or rebalance that the restored docs already held',
+      () => counters.redelivered,
+    );
     gauge('crest_ingest_streams', 'Streams with state in this instance', () => pipeline.streamCount);
     gauge('crest_ingest_watermark_seconds', 'Newest event time seen (epoch seconds)', () =>
       Math.max(0, pipeline.watermark / 1000),

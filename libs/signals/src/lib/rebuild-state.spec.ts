@@ -99,6 +99,7 @@ async function startIngestor(
     onRebuilt: (report) => reports.push(report),
   });
   return {
+    pipeline,
     /** Emits every doc this member holds once more (windows read at the final watermark), then stops. */
     async finish() {
       pipeline.touchAll();
@@ -114,6 +115,7 @@ async function ingestToTheEnd(bus: InProcessEventBus, sinks: LivestreamDocSink[]
   const ingestor = await startIngestor(bus, sinks, reports);
   await eventually(everythingCommitted(bus), 'every message committed', 30_000);
   await ingestor.finish();
+  return ingestor.pipeline;
 }
 
 /**
@@ -165,7 +167,7 @@ describe('rebuilding state after a crash', () => {
 
     await bus.publish(rest);
     const reports: RebuildReport[] = [];
-    await ingestToTheEnd(bus, [docs, stateTopic], reports);
+    const restarted = await ingestToTheEnd(bus, [docs, stateTopic], reports);
     const uninterrupted = await uninterruptedRun(bus);
 
     expect(docsAtCrash).toBeGreaterThan(0);
@@ -173,6 +175,8 @@ describe('rebuilding state after a crash', () => {
     expect(reports[0]!.restoredDocs).toBeGreaterThan(0);
     expect(reports[0]!.replayedEvents).toBeGreaterThan(0);
     expect(reports[0]!.restoredUserSignals).toBeGreaterThan(0);
+    // Events the dead ingestor had written but not committed came again, and counted once.
+    expect(restarted.counters.redelivered).toBeGreaterThan(0);
     expect(byId(docs.all())).toEqual(byId(uninterrupted));
     expect(await latestByKey(bus, USER_SIGNALS_TOPIC)).toEqual(
       await latestByKey(bus, REFERENCE.userSignalsTopic),

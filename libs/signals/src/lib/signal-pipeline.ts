@@ -45,6 +45,11 @@ export interface IngestResult {
 export interface PipelineCounters extends IngestResult {
   /** Events that are not about a stream (follows); they feed user signals, not livestream docs. */
   notStreamScoped: number;
+  /**
+   * Events delivered again that the stream's restored doc already held: the previous owner wrote them to
+   * the sinks and died (or lost the partition) before committing. Counted once per event, in the state.
+   */
+  redelivered: number;
 }
 
 /** What changed since the last `takeChanges`: docs to upsert, stream ids to delete, user signal shares. */
@@ -92,7 +97,13 @@ export class SignalPipeline {
     const state = this.streams.get(id)?.reducer.state;
     return state && { sellerId: state.sellerId, categoryIds: state.categoryIds };
   };
-  readonly counters: PipelineCounters = { applied: 0, duplicates: 0, late: 0, notStreamScoped: 0 };
+  readonly counters: PipelineCounters = {
+    applied: 0,
+    duplicates: 0,
+    late: 0,
+    notStreamScoped: 0,
+    redelivered: 0,
+  };
 
   constructor(options: SignalPipelineOptions = {}) {
     this.signals = options.signals ?? DEFAULT_SIGNALS;
@@ -225,7 +236,7 @@ export class SignalPipeline {
       }
       if (replaying && !this.streams.has(event.livestreamId)) this.rebuilding.add(event.livestreamId);
       const entry = this.entryOf(event.livestreamId);
-      entry.reducer.apply(event, at, origin);
+      if (!entry.reducer.apply(event, at, origin) && !replaying) this.counters.redelivered++;
       this.users.apply(event, at, userOrigin);
       if (at > entry.lastEventAt) entry.lastEventAt = at;
       for (const signal of this.signalsByType.get(event.type) ?? []) {
