@@ -99,11 +99,14 @@ describe('event-ingestor killed with SIGKILL on real Kafka and Elasticsearch', (
     );
   }
 
-  /** Events the restarted ingestor received again although its restored docs held them. */
-  async function redelivered(port: number): Promise<number> {
+  async function metric(port: number, pattern: RegExp): Promise<number> {
     const metrics = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text());
-    return Number(/^crest_ingest_redelivered_total (\d+)$/m.exec(metrics)?.[1] ?? 0);
+    return Number(pattern.exec(metrics)?.[1] ?? 0);
   }
+  /** Events the restarted ingestor received again although its restored docs held them. */
+  const redelivered = (port: number) => metric(port, /^crest_ingest_redelivered_total (\d+)$/m);
+  /** Rebuilds done (the first one replays the retained hour of every partition, which takes a while). */
+  const rebuilds = (port: number) => metric(port, /^crest_ingest_rebuild_seconds_count (\d+)$/m);
 
   it('resumes after each kill and ends with the docs of an uninterrupted run', async () => {
     const simulator = new MarketplaceSimulator({
@@ -141,7 +144,7 @@ describe('event-ingestor killed with SIGKILL on real Kafka and Elasticsearch', (
     let enough = false;
     let seconds = 0;
     const publishing = (async () => {
-      while (!enough || seconds < 60) {
+      while ((!enough || seconds < 60) && seconds < 240) {
         const second = simulator
           .advance(1_000)
           .map((item) =>
@@ -171,7 +174,9 @@ describe('event-ingestor killed with SIGKILL on real Kafka and Elasticsearch', (
         kills++;
         phase(`killed after ${seconds} simulated seconds`);
         child = await startChild(port);
-        const deadline = Date.now() + 10_000;
+        const rebuilt = Date.now() + 90_000;
+        while ((await rebuilds(port)) === 0 && Date.now() < rebuilt) await sleep(250);
+        const deadline = Date.now() + 5_000;
         while ((await redelivered(port)) === 0 && Date.now() < deadline) await sleep(250);
         const again = await redelivered(port);
         if (again > 0) killsBetweenWriteAndCommit++;
@@ -190,7 +195,7 @@ describe('event-ingestor killed with SIGKILL on real Kafka and Elasticsearch', (
             .map((d) => [d.livestreamId, d]),
         );
       let actual = new Map<string, LivestreamDoc>();
-      const deadline = Date.now() + 120_000;
+      const deadline = Date.now() + 180_000;
       while (Date.now() < deadline) {
         actual = await indexedDocs(ids);
         const same = isDeepStrictEqual(asJson(sorted(actual)), asJson(sorted(expected())));
@@ -213,7 +218,7 @@ describe('event-ingestor killed with SIGKILL on real Kafka and Elasticsearch', (
       await referenceEmitter.stop();
       await referenceRun.close();
     }
-  }, 300_000);
+  }, 600_000);
 });
 
 function sorted(docs: Map<string, LivestreamDoc>): LivestreamDoc[] {
