@@ -37,14 +37,21 @@ describe('LivestreamDocEmitter', () => {
   it('sends each changed stream at most once per emission', async () => {
     const pipeline = new SignalPipeline();
     const writes: number[] = [];
+    const shareWrites: number[] = [];
     const counting: LivestreamDocSink = {
       name: 'counting',
-      write: async (c) => void writes.push(c.upserts.length),
+      write: async (c) => {
+        if (c.userSignals.length > 0) shareWrites.push(c.userSignals.length);
+        else writes.push(c.upserts.length);
+      },
     };
     const sut = new LivestreamDocEmitter(pipeline, [counting], { refreshIntervalMs: 60_000 });
     pipeline.ingest([bidAt(1), bidAt(2), bidAt(3)]);
     await sut.emit();
     await sut.emit();
-    expect(writes).toEqual([1, 0]);
+    await sut.stop();
+    expect(writes).toEqual([1, 0, 0]);
+    // The bidder's user signals share, in a write of its own.
+    expect(shareWrites).toEqual([1]);
   });
 });

@@ -7,6 +7,11 @@ export interface LivestreamDocEmitterOptions {
   emitIntervalMs?: number;
   /** Every stream is re-emitted this often, so windows that moved with time alone reach the sinks. Default 5 s. */
   refreshIntervalMs?: number;
+  /**
+   * Changed user signal shares go out this often, apart from the docs (they feed personalization, not
+   * freshness; at high rates nearly every user changes every tick). Default 1 s.
+   */
+  userSignalsIntervalMs?: number;
   /** Called when a sink write failed; the changes are retried on the next interval. */
   onError?: (error: unknown, sink: string) => void;
   /** Called after each successful emission, with what went out and how long the sinks took. */
@@ -28,6 +33,9 @@ export class LivestreamDocEmitter {
   private readonly refreshIntervalMs: number;
   private timer?: NodeJS.Timeout;
   private lastRefresh = 0;
+  private lastUserSignals = 0;
+  private userSignalsWrite: Promise<void> = Promise.resolve();
+  private readonly userSignalsIntervalMs: number;
   private waiting: Waiter[] = [];
   /** Deletions whose write failed: the pipeline has forgotten those streams, so the emitter keeps them. */
   private retryDeletions: string[] = [];
@@ -43,6 +51,7 @@ export class LivestreamDocEmitter {
   ) {
     this.emitIntervalMs = options.emitIntervalMs ?? 250;
     this.refreshIntervalMs = options.refreshIntervalMs ?? 5_000;
+    this.userSignalsIntervalMs = options.userSignalsIntervalMs ?? 1_000;
     if (!(this.emitIntervalMs > 0))
       throw new Error(`emitIntervalMs must be positive, got ${this.emitIntervalMs}`);
   }
@@ -56,7 +65,9 @@ export class LivestreamDocEmitter {
     clearInterval(this.timer);
     this.timer = undefined;
     await this.running;
+    this.lastUserSignals = 0;
     await this.emit();
+    await this.userSignalsWrite;
   }
 
   /** Resolves once an emission that started after this call has reached every sink. */
@@ -80,29 +91,52 @@ export class LivestreamDocEmitter {
       this.lastRefresh = now;
       this.pipeline.touchAll();
     }
-    const taken = this.pipeline.takeChanges();
+    const withUserSignals = now - this.lastUserSignals >= this.userSignalsIntervalMs;
+    if (withUserSignals) this.lastUserSignals = now;
+    const taken = this.pipeline.takeChanges(withUserSignals);
+    if (taken.userSignals.length > 0 || (withUserSignals && this.retryUserSignals.length > 0)) {
+      this.writeUserSignals(newestShares([...this.retryUserSignals, ...taken.userSignals]));
+      this.retryUserSignals = [];
+    }
     const changes: DocChanges = {
       upserts: taken.upserts,
       deletions: [...this.retryDeletions, ...taken.deletions],
-      userSignals: newestShares([...this.retryUserSignals, ...taken.userSignals]),
+      userSignals: [],
     };
     this.retryDeletions = [];
-    this.retryUserSignals = [];
     const started = performance.now();
-    const results = await Promise.allSettled(this.sinks.map((sink) => sink.write(changes)));
-    const failed = results.flatMap((r, i) =>
-      r.status === 'rejected' ? [{ error: r.reason, sink: this.sinks[i]!.name }] : [],
-    );
-    if (failed.length > 0) {
-      failed.forEach(({ error, sink }) => this.options.onError?.(error, sink));
+    const failed = await this.writeToSinks(changes);
+    if (failed) {
       this.pipeline.markChanged(changes.upserts.map((d) => d.livestreamId));
       this.retryDeletions = changes.deletions;
-      this.retryUserSignals = changes.userSignals;
       this.waiting.unshift(...waiters);
       return;
     }
     this.options.onEmitted?.(changes, performance.now() - started);
     waiters.forEach((w) => w.resolve());
+  }
+
+  /**
+   * User signal shares go out on their own, one write at a time, and acknowledgements do not wait for them:
+   * a share not yet written when its events are committed is rebuilt from the replayed window after a
+   * crash (its offsets say which events it holds), so holding docs back for it would buy nothing.
+   */
+  private writeUserSignals(userSignals: UserSignalsShare[]): void {
+    this.userSignalsWrite = this.userSignalsWrite.then(async () => {
+      if (await this.writeToSinks({ upserts: [], deletions: [], userSignals })) {
+        this.retryUserSignals = newestShares([...userSignals, ...this.retryUserSignals]);
+      }
+    });
+  }
+
+  /** Writes to every sink; true if one failed (reported to onError). */
+  private async writeToSinks(changes: DocChanges): Promise<boolean> {
+    const results = await Promise.allSettled(this.sinks.map((sink) => sink.write(changes)));
+    const failed = results.flatMap((r, i) =>
+      r.status === 'rejected' ? [{ error: r.reason, sink: this.sinks[i]!.name }] : [],
+    );
+    failed.forEach(({ error, sink }) => this.options.onError?.(error, sink));
+    return failed.length > 0;
   }
 }
 

@@ -281,8 +281,11 @@ export class SignalPipeline {
     this.replaySeen = undefined;
   }
 
-  /** Docs of streams changed since the last call, and streams ended longer ago than the grace period. */
-  takeChanges(): DocChanges {
+  /**
+   * Docs of streams changed since the last call, streams ended longer ago than the grace period, and (unless
+   * `withUserSignals` is false: they keep for a later call) the user signal shares changed.
+   */
+  takeChanges(withUserSignals = true): DocChanges {
     const upserts: LivestreamDoc[] = [];
     const deletions: string[] = [];
     for (const id of this.changed) {
@@ -300,7 +303,7 @@ export class SignalPipeline {
       }
     }
     this.changed.clear();
-    return { upserts, deletions, userSignals: this.users.takeChanges() };
+    return { upserts, deletions, userSignals: withUserSignals ? this.users.takeChanges() : [] };
   }
 
   /** The current doc of a stream, if it is known. */
