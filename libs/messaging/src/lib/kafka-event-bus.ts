@@ -407,6 +407,7 @@ class KafkaSubscription implements Subscription {
   private commitTimer?: NodeJS.Timeout;
   private committing: Promise<void> = Promise.resolve();
   private rebuilding: Promise<void> = Promise.resolve();
+  private rebuildsPending = 0;
   private readonly closed = new AbortController();
   private closing?: Promise<void>;
 
@@ -443,12 +444,18 @@ class KafkaSubscription implements Subscription {
         const lost = [...previous].filter((tp) => !this.assigned.includes(tp)).map(parseTopicPartition);
         const gained = this.assigned.filter((tp) => !previous.has(tp)).map(parseTopicPartition);
         // Deliveries wait for this (see eachBatch), so a gained partition's state is rebuilt before use.
-        this.rebuilding = this.rebuilding.then(async () => {
-          if (lost.length > 0) this.options.onPartitionsRevoked?.(lost);
-          if (gained.length === 0 || !this.options.onPartitionsAssigned) return;
-          const positions = await this.bus.resumePositions(this.options, gained);
-          await rebuildGainedPartitions(this.options, positions, this.closed.signal);
-        });
+        this.rebuildsPending++;
+        this.rebuilding = this.rebuilding
+          .then(async () => {
+            if (lost.length > 0) this.options.onPartitionsRevoked?.(lost);
+            if (gained.length === 0 || !this.options.onPartitionsAssigned) return;
+            await rebuildGainedPartitions(
+              this.options,
+              () => this.bus.resumePositions(this.options, gained),
+              this.closed.signal,
+            );
+          })
+          .finally(() => this.rebuildsPending--);
         clearTimeout(timer);
         resolve();
       });
@@ -514,10 +521,13 @@ class KafkaSubscription implements Subscription {
 
   /** Waits for a running rebuild, heartbeating so the group does not give this member up meanwhile. */
   private async untilRebuilt(heartbeat: () => Promise<void>): Promise<void> {
+    if (this.rebuildsPending === 0) return;
     let settled = false;
     const rebuilt = this.rebuilding.finally(() => (settled = true));
     while (!settled) {
-      await Promise.race([rebuilt, new Promise((resolve) => setTimeout(resolve, 1_000))]);
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([rebuilt, new Promise((resolve) => (timer = setTimeout(resolve, 1_000)))]);
+      clearTimeout(timer);
       if (!settled) await heartbeat();
     }
     await rebuilt;

@@ -151,11 +151,11 @@ async function attempt(maxAttempts: number, run: () => Promise<void>): Promise<u
  */
 export async function rebuildGainedPartitions(
   options: SubscriptionOptions,
-  gained: PartitionPosition[],
+  gained: PartitionPosition[] | (() => Promise<PartitionPosition[]>),
   signal: AbortSignal,
 ): Promise<void> {
   const rebuild = options.onPartitionsAssigned;
-  if (!rebuild || gained.length === 0) return;
+  if (!rebuild || (Array.isArray(gained) && gained.length === 0)) return;
   const policy = retry(handleAll, {
     maxAttempts: Number.POSITIVE_INFINITY,
     backoff: new ExponentialBackoff({ initialDelay: 250, maxDelay: 10_000 }),
@@ -164,7 +164,11 @@ export async function rebuildGainedPartitions(
     if ('error' in reason && !signal.aborted) options.onRebuildError?.(reason.error);
   });
   try {
-    await policy.execute(() => rebuild.call(options, gained), signal);
+    // Where the group resumes is looked up inside the retry too: it is a broker call that can fail.
+    await policy.execute(
+      async () => rebuild.call(options, Array.isArray(gained) ? gained : await gained()),
+      signal,
+    );
   } catch (error) {
     if (!signal.aborted) throw error;
   }
