@@ -5,7 +5,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 
-import { KafkaEventBus, type OutgoingMessage, toMessage } from '@crest/messaging';
+import { KafkaEventBus, type OutgoingMessage } from '@crest/messaging';
 import {
   type LivestreamDoc,
   LivestreamDocEmitter,
@@ -14,7 +14,7 @@ import {
   startIngest,
   StateTopicDocSink,
 } from '@crest/signals';
-import { MarketplaceSimulator } from '@crest/testing';
+import { encodeSimulatedItem, MarketplaceSimulator } from '@crest/testing';
 import { Client } from '@elastic/elasticsearch';
 
 const brokers = process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092';
@@ -145,13 +145,7 @@ describe('event-ingestor killed with SIGKILL on real Kafka and Elasticsearch', (
     let seconds = 0;
     const publishing = (async () => {
       while ((!enough || seconds < 60) && seconds < 240) {
-        const second = simulator
-          .advance(1_000)
-          .map((item) =>
-            item.kind === 'event'
-              ? toMessage(item.event)
-              : { topic: item.topic, key: item.key, value: item.value },
-          );
+        const second = simulator.advance(1_000).map(encodeSimulatedItem);
         await bus.publish(second);
         published.push(...second);
         seconds++;

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 
 import { EventType, type MarketplaceEvent } from '@crest/event-schemas';
-import { KafkaEventBus, toMessage } from '@crest/messaging';
+import { KafkaEventBus } from '@crest/messaging';
 import { createTestApp } from '@crest/platform/testing';
 import { type LivestreamDoc } from '@crest/signals';
-import { MarketplaceSimulator } from '@crest/testing';
+import { encodeSimulatedItem, MarketplaceSimulator } from '@crest/testing';
 import { Client } from '@elastic/elasticsearch';
 import { type NestFastifyApplication } from '@nestjs/platform-fastify';
 
@@ -54,13 +54,7 @@ describe('event-ingestor on real Kafka and Elasticsearch', () => {
     });
     const items = Array.from({ length: 60 }, () => simulator.advance(1_000)).flat();
     const events = items.flatMap((item) => (item.kind === 'event' ? [item.event] : []));
-    await producer.publish(
-      items.map((item) =>
-        item.kind === 'event'
-          ? toMessage(item.event)
-          : { topic: item.topic, key: item.key, value: item.value },
-      ),
-    );
+    await producer.publish(items.map(encodeSimulatedItem));
 
     const expected = recount(events);
     const matches = (docs: Map<string, LivestreamDoc>) =>

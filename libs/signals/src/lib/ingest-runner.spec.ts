@@ -1,7 +1,7 @@
 import { EventType, MARKETPLACE_TOPICS, type MarketplaceEvent } from '@crest/event-schemas';
-import { InProcessEventBus, toMessage } from '@crest/messaging';
+import { InProcessEventBus } from '@crest/messaging';
 import { eventually } from '@crest/messaging/testing';
-import { MarketplaceSimulator } from '@crest/testing';
+import { encodeSimulatedItem, MarketplaceSimulator } from '@crest/testing';
 
 import { startIngest } from './ingest-runner';
 import { LivestreamDocEmitter } from './livestream-doc-emitter';
@@ -31,13 +31,7 @@ describe('ingest: simulator -> bus -> pipeline -> sinks', () => {
       fromBeginning: true,
     });
     try {
-      await bus.publish(
-        items.map((item) =>
-          item.kind === 'event'
-            ? toMessage(item.event)
-            : { topic: item.topic, key: item.key, value: item.value },
-        ),
-      );
+      await bus.publish(items.map(encodeSimulatedItem));
       const committedAll = () =>
         MARKETPLACE_TOPICS.every((topic) =>
           Array.from({ length: bus.partitionsOf(topic) }, (_, p) => p).every(

@@ -1,7 +1,7 @@
 import { MARKETPLACE_TOPICS, USER_SIGNALS_TOPIC } from '@crest/event-schemas';
-import { InProcessEventBus, type OutgoingMessage, toMessage } from '@crest/messaging';
+import { InProcessEventBus, type OutgoingMessage } from '@crest/messaging';
 import { eventually } from '@crest/messaging/testing';
-import { MarketplaceSimulator } from '@crest/testing';
+import { encodeSimulatedItem, MarketplaceSimulator } from '@crest/testing';
 
 import { startIngest } from './ingest-runner';
 import { type LivestreamDoc } from './livestream-doc';
@@ -49,9 +49,7 @@ function simulatedMessages(): OutgoingMessage[] {
     malformedRate: 0.01,
   });
   const items = Array.from({ length: 60 }, () => simulator.advance(1_000)).flat();
-  return items.map((item) =>
-    item.kind === 'event' ? toMessage(item.event) : { topic: item.topic, key: item.key, value: item.value },
-  );
+  return items.map(encodeSimulatedItem);
 }
 
 function everythingCommitted(bus: InProcessEventBus, group = GROUP): () => boolean {
