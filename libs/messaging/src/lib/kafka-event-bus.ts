@@ -190,18 +190,28 @@ export class KafkaEventBus implements EventBus {
 
   async consumerLag(groupId: string, topics: readonly string[]): Promise<PartitionLag[]> {
     await this.connect();
+    return (await this.groupOffsets(groupId, topics)).map(({ topic, partition, committed, low, high }) => ({
+      topic,
+      partition,
+      lag: Math.max(0, Number(high) - Number(committed ?? low)),
+    }));
+  }
+
+  /** Per partition of `topics`: the group's committed offset (undefined if none), and the retained range. */
+  private async groupOffsets(
+    groupId: string,
+    topics: readonly string[],
+  ): Promise<Array<{ topic: string; partition: number; committed?: string; low: string; high: string }>> {
     const committed = await this.admin.fetchOffsets({ groupId, topics: [...topics] });
-    const lags: PartitionLag[] = [];
+    const out = [];
     for (const topic of topics) {
-      for (const end of await this.admin.fetchTopicOffsets(topic)) {
-        const offset = committed
-          .find((c) => c.topic === topic)
-          ?.partitions.find((p) => p.partition === end.partition)?.offset;
-        const from = offset === undefined || offset === '-1' ? end.low : offset;
-        lags.push({ topic, partition: end.partition, lag: Math.max(0, Number(end.high) - Number(from)) });
+      const ofTopic = committed.find((c) => c.topic === topic)?.partitions ?? [];
+      for (const { partition, low, high } of await this.admin.fetchTopicOffsets(topic)) {
+        const offset = ofTopic.find((p) => p.partition === partition)?.offset;
+        out.push({ topic, partition, committed: offset === '-1' ? undefined : offset, low, high });
       }
     }
-    return lags;
+    return out;
   }
 
   async partitionCount(topic: string): Promise<number> {
@@ -375,22 +385,15 @@ export class KafkaEventBus implements EventBus {
     options: SubscriptionOptions,
     partitions: Array<{ topic: string; partition: number }>,
   ): Promise<PartitionPosition[]> {
-    const topics = [...new Set(partitions.map((p) => p.topic))];
-    const committed = await this.admin.fetchOffsets({ groupId: options.groupId, topics });
-    const positions: PartitionPosition[] = [];
-    for (const topic of topics) {
-      const ends = await this.admin.fetchTopicOffsets(topic);
-      for (const { partition } of partitions.filter((p) => p.topic === topic)) {
-        const offset = committed
-          .find((c) => c.topic === topic)
-          ?.partitions.find((p) => p.partition === partition)?.offset;
-        const end = ends.find((p) => p.partition === partition)!;
-        const resumeAt =
-          offset !== undefined && offset !== '-1' ? offset : options.fromBeginning ? end.low : end.high;
-        positions.push({ topic, partition, offset: resumeAt });
-      }
-    }
-    return positions;
+    const wanted = new Set(partitions.map((p) => `${p.topic}:${p.partition}`));
+    const offsets = await this.groupOffsets(options.groupId, [...new Set(partitions.map((p) => p.topic))]);
+    return offsets
+      .filter((p) => wanted.has(`${p.topic}:${p.partition}`))
+      .map(({ topic, partition, committed, low, high }) => ({
+        topic,
+        partition,
+        offset: committed ?? (options.fromBeginning ? low : high),
+      }));
   }
 
   /** @internal */

@@ -3,7 +3,8 @@ import { consumeMarketplaceEvents, type EventBus, type Subscription } from '@cre
 
 import { type LivestreamDocEmitter } from './livestream-doc-emitter';
 import { rebuildGainedState, type RebuildReport, StreamPartitions } from './rebuild-state';
-import { type SignalPipeline, userSignalsSourceOf } from './signal-pipeline';
+import { type SignalPipeline } from './signal-pipeline';
+import { userSignalsSourceOf } from './user-signals';
 
 export interface IngestRunnerOptions {
   bus: EventBus;

@@ -94,9 +94,10 @@ export class LivestreamDocEmitter {
     const withUserSignals = now - this.lastUserSignals >= this.userSignalsIntervalMs;
     if (withUserSignals) this.lastUserSignals = now;
     const taken = this.pipeline.takeChanges(withUserSignals);
-    if (taken.userSignals.length > 0 || (withUserSignals && this.retryUserSignals.length > 0)) {
-      this.writeUserSignals(newestShares([...this.retryUserSignals, ...taken.userSignals]));
+    if (withUserSignals) {
+      const shares = newestShares([...this.retryUserSignals, ...taken.userSignals]);
       this.retryUserSignals = [];
+      if (shares.length > 0) this.writeUserSignals(shares);
     }
     const changes: DocChanges = {
       upserts: taken.upserts,

@@ -14,8 +14,8 @@ import {
 } from '@crest/messaging';
 
 import { type LivestreamDoc } from './livestream-doc';
-import { type SignalPipeline, userSignalsSourceOf } from './signal-pipeline';
-import { type UserSignalsShare } from './user-signals';
+import { type SignalPipeline } from './signal-pipeline';
+import { type UserSignalsShare, userSignalsSourceOf } from './user-signals';
 
 export interface RebuildReport {
   /** Partitions gained, as `topic:partition`. */

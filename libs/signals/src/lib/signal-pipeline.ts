@@ -1,4 +1,4 @@
-import { type MarketplaceEvent, PARTITION_KEY_FIELD, type Topic } from '@crest/event-schemas';
+import { type MarketplaceEvent } from '@crest/event-schemas';
 import { LRUCache } from 'lru-cache';
 
 import {
@@ -227,9 +227,8 @@ export class SignalPipeline {
       this.seen.set(event.eventId, true);
       if (at > this.watermarkMs) this.watermarkMs = at;
       const origin = origins?.[index];
-      const userOrigin = origin && { ...origin, source: userSignalsSourceOf(origin) };
       if (!('livestreamId' in event)) {
-        this.users.apply(event, at, userOrigin);
+        this.users.apply(event, at, origin);
         if (!replaying) this.counters.notStreamScoped++;
         result.applied++;
         continue;
@@ -237,7 +236,7 @@ export class SignalPipeline {
       if (replaying && !this.streams.has(event.livestreamId)) this.rebuilding.add(event.livestreamId);
       const entry = this.entryOf(event.livestreamId);
       if (!entry.reducer.apply(event, at, origin) && !replaying) this.counters.redelivered++;
-      this.users.apply(event, at, userOrigin);
+      this.users.apply(event, at, origin);
       if (at > entry.lastEventAt) entry.lastEventAt = at;
       for (const signal of this.signalsByType.get(event.type) ?? []) {
         if (signal.filter && !signal.filter(event)) continue;
@@ -363,12 +362,4 @@ export class SignalPipeline {
       checkpoint: entry.reducer.checkpoint(),
     };
   }
-}
-
-/**
- * Which user signals share an event read from `origin` feeds: `follows-<p>` for the user topic (keyed by
- * user), `streams-<p>` for the stream topics (keyed by stream, co-partitioned, so one owner per p).
- */
-export function userSignalsSourceOf(origin: { topic: string; partition: number }): string {
-  return `${PARTITION_KEY_FIELD[origin.topic as Topic] === 'userId' ? 'follows' : 'streams'}-${origin.partition}`;
 }

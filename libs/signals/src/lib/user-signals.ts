@@ -1,4 +1,6 @@
-import { EventType, type MarketplaceEvent } from '@crest/event-schemas';
+import { EventType, type MarketplaceEvent, PARTITION_KEY_FIELD, type Topic } from '@crest/event-schemas';
+
+import { type EventOrigin } from './livestream-state';
 
 /** How much each kind of engagement adds to a user's affinity for the stream's seller and categories. */
 export const DEFAULT_ENGAGEMENT_WEIGHTS: Readonly<Partial<Record<EventType, number>>> = {
@@ -79,11 +81,12 @@ export type StreamContext = (
   livestreamId: string,
 ) => { sellerId: string | null; categoryIds: string[] } | undefined;
 
-/** Where an event was read; `source` names the share it feeds (see UserSignalsShare). */
-export interface UserEventOrigin {
-  source: string;
-  topic: string;
-  offset: string;
+/**
+ * Which user signals share an event read from `origin` feeds: `follows-<p>` for the user topic (keyed by
+ * user), `streams-<p>` for the stream topics (keyed by stream, co-partitioned, so one owner per p).
+ */
+export function userSignalsSourceOf(origin: { topic: string; partition: number }): string {
+  return `${PARTITION_KEY_FIELD[origin.topic as Topic] === 'userId' ? 'follows' : 'streams'}-${origin.partition}`;
 }
 
 /** Streams remembered per user and share, as a multiple of `maxAffinities` (the weakest are forgotten). */
@@ -117,7 +120,7 @@ export class UserSignalsStore {
     this.maxAffinities = options.maxAffinities ?? 50;
   }
 
-  apply(event: MarketplaceEvent, at: number, origin?: UserEventOrigin): void {
+  apply(event: MarketplaceEvent, at: number, origin?: EventOrigin): void {
     if (!('userId' in event)) return;
     const weight = this.weights[event.type];
     const isFollow =
@@ -126,7 +129,7 @@ export class UserSignalsStore {
       event.type === EventType.UserFollowedCategory ||
       event.type === EventType.UserUnfollowedCategory;
     if (!isFollow && !(weight && 'livestreamId' in event)) return;
-    const source = origin?.source ?? LOCAL_SOURCE;
+    const source = origin ? userSignalsSourceOf(origin) : LOCAL_SOURCE;
     const share = this.share(event.userId, source);
     if (origin) {
       const offset = Number(origin.offset);
