@@ -66,7 +66,15 @@ export class ElasticsearchDocSink implements LivestreamDocSink {
             seller: {
               properties: {
                 score: { type: 'float' },
-                embedding: { type: 'dense_vector', dims: embeddingDims, index: true, similarity: 'cosine' },
+                // Plain HNSW, not the int8 quantization 8.x picks by default: at a few dozen dimensions the
+                // float vectors cost little, and quantized scores would differ from the other backends'.
+                embedding: {
+                  type: 'dense_vector',
+                  dims: embeddingDims,
+                  index: true,
+                  similarity: 'cosine',
+                  index_options: { type: 'hnsw' },
+                },
               },
             },
             version: { type: 'long' },

@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'retrieval',
+  preset: '../../jest.preset.js',
+  coverageDirectory: '../../coverage/libs/retrieval',
+};
