@@ -1,1 +1,2 @@
+export * from './lib/resilience/faulty-retriever';
 export * from './lib/retriever.contract';
