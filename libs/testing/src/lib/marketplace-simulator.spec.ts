@@ -93,6 +93,53 @@ describe('MarketplaceSimulator', () => {
     });
   });
 
+  describe('seller features', () => {
+    const cosine = (a: number[], b: number[]) => a.reduce((sum, x, i) => sum + x * b[i]!, 0);
+
+    it('gives every seller a quality score and a unit embedding, the same for the same seed', () => {
+      const features = new MarketplaceSimulator({ seed: 3, sellers: 50 }).sellerFeatures(8);
+
+      expect(features).toHaveLength(50);
+      expect(new MarketplaceSimulator({ seed: 3, sellers: 50 }).sellerFeatures(8)).toEqual(features);
+      for (const { score, embedding } of features) {
+        expect(score).toBeGreaterThanOrEqual(0.15);
+        expect(score).toBeLessThanOrEqual(1);
+        expect(embedding).toHaveLength(8);
+        expect(Math.hypot(...embedding)).toBeCloseTo(1, 4);
+      }
+    });
+
+    it('places sellers of the same categories closer than sellers of different ones', () => {
+      const sim = new MarketplaceSimulator({ seed: 5, sellers: 300, categories: ['a', 'b', 'c', 'd'] });
+      const features = sim.sellerFeatures();
+      const categoriesOf = new Map<string, string>();
+      for (const item of run(sim, 30)) {
+        if (item.kind !== 'event' || item.event.type !== EventType.LivestreamStatusChanged) continue;
+        const categories = item.event.payload.categoryIds;
+        if (categories.length === 1) categoriesOf.set(item.event.sellerId, categories[0]!);
+      }
+      const byId = new Map(features.map((f) => [f.sellerId, f.embedding]));
+      const sellers = [...categoriesOf.keys()];
+      let same = 0;
+      let sameCount = 0;
+      let different = 0;
+      let differentCount = 0;
+      for (let i = 0; i < sellers.length; i++)
+        for (let j = i + 1; j < sellers.length; j++) {
+          const similarity = cosine(byId.get(sellers[i]!)!, byId.get(sellers[j]!)!);
+          if (categoriesOf.get(sellers[i]!) === categoriesOf.get(sellers[j]!)) {
+            same += similarity;
+            sameCount++;
+          } else {
+            different += similarity;
+            differentCount++;
+          }
+        }
+      expect(sameCount).toBeGreaterThan(10);
+      expect(same / sameCount).toBeGreaterThan(different / differentCount + 0.2);
+    });
+  });
+
   describe('the wire', () => {
     // Five minutes on a small marketplace so that every event type shows up, every one decoded.
     const sut = new MarketplaceSimulator({

@@ -38,6 +38,14 @@ export interface MarketplaceSimulatorOptions {
   startTime?: number;
 }
 
+/** One seller's batch features (see `sellerFeatures`). */
+export interface SimulatedSellerFeatures {
+  sellerId: string;
+  score: number;
+  embedding: number[];
+  updatedAt: string;
+}
+
 interface Seller {
   id: string;
   /** 0.15..1: scales the popularity of the seller's streams. */
@@ -188,6 +196,33 @@ export class MarketplaceSimulator {
   /** How many streams the simulator keeps live: `targetLiveStreams`, or fewer at trickle rates. */
   effectiveLiveStreamTarget(): number {
     return this.liveTarget;
+  }
+
+  /**
+   * Batch features of every seller, as the seller-features import takes them: `score` is the seller's
+   * quality, `embedding` (unit length) sums a seeded direction per category the seller sells in, plus noise,
+   * so sellers of the same categories sit close together. Deterministic for a seed; does not change the
+   * simulated stream.
+   */
+  sellerFeatures(dims = 16): SimulatedSellerFeatures[] {
+    const random = new SeededRandom(this.options.seed ^ 0x27d4eb2f);
+    const gaussianish = () => random.float() + random.float() + random.float() - 1.5;
+    const directions = new Map(
+      this.options.categories.map((category) => [category, Array.from({ length: dims }, gaussianish)]),
+    );
+    const updatedAt = new Date(this.options.startTime - MINUTE).toISOString();
+    return this.sellers.map((seller) => {
+      const vector = Array.from({ length: dims }, () => 0.3 * gaussianish());
+      for (const category of seller.categories)
+        directions.get(category)!.forEach((x, i) => (vector[i] = vector[i]! + x));
+      const norm = Math.hypot(...vector) || 1;
+      return {
+        sellerId: seller.id,
+        score: Math.round(seller.quality * 1000) / 1000,
+        embedding: vector.map((x) => Math.round((x / norm) * 1e6) / 1e6),
+        updatedAt,
+      };
+    });
   }
 
   /**

@@ -52,7 +52,8 @@ export class ElasticsearchRetriever implements Retriever {
       );
       return response.hits.hits.map((hit): Candidate => ({
         livestreamId: hit._id!,
-        score: Number(hit.sort![0]),
+        // _score is a float that JSON prints in its shortest decimal form ("15.01"): back to the float.
+        score: Math.fround(Number(hit.sort![0])),
         doc: withSellerDefaults(hit._source!),
       }));
     });
