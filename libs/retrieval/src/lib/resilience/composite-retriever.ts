@@ -19,7 +19,7 @@ export interface CompositeRetrieverOptions {
   fallback?: GuardedBackend;
   /** The whole retrieval's time budget, fallback included. Default 30 ms. */
   budgetMs?: number;
-  /** How long the primary may take before the fallback is asked. Default 60% of the budget. */
+  /** How long the primary may take before the fallback is asked. Default half the budget. */
   primaryTimeoutMs?: number;
   /**
    * When the primary has not answered after `afterMs`, send the same request to `backend` (default: the
@@ -58,7 +58,7 @@ export class CompositeRetriever implements Retriever {
 
   constructor(private readonly options: CompositeRetrieverOptions) {
     this.budgetMs = options.budgetMs ?? 30;
-    this.primaryTimeoutMs = Math.min(options.primaryTimeoutMs ?? this.budgetMs * 0.6, this.budgetMs);
+    this.primaryTimeoutMs = Math.min(options.primaryTimeoutMs ?? this.budgetMs / 2, this.budgetMs);
     if (!(this.budgetMs > 0)) throw new Error(`${options.callSite}: budgetMs must be > 0`);
     if (options.hedge && !(options.hedge.backend ?? options.fallback))
       throw new Error(`${options.callSite}: a hedge needs a backend (or a fallback) to send it to`);

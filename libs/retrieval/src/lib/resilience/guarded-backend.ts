@@ -137,7 +137,7 @@ export class GuardedBackend {
       if (error instanceof CancelledByCaller) return { attempt: report('cancelled'), error: error.original };
       if (error instanceof BrokenCircuitError) return { attempt: report('circuit-open', error), error };
       if (error instanceof TaskCancelledError)
-        return { attempt: report('timeout', `no answer within ${timeoutMs} ms`), error };
+        return { attempt: report('timeout', `no answer within ${timeoutMs.toFixed(1)} ms`), error };
       return { attempt: report('error', error), error };
     }
   }

@@ -1,4 +1,4 @@
-import { topCandidates } from '../memory/livestream-index';
+import { topFromRanked } from '../memory/livestream-index';
 import { type RetrievedDoc } from '../retrieval-request';
 import {
   commonLambdaParameters,
@@ -22,11 +22,19 @@ export const categoryAffinityStrategy: StrategyDefinition<CategoryAffinityParams
   applies: (request) => Object.keys(request.categoryAffinities).length > 0,
   memory(index, { request, params, excluded }) {
     const affinities = request.categoryAffinities;
-    const docs = new Set<RetrievedDoc>();
-    for (const category of Object.keys(affinities))
-      for (const doc of index.liveInCategory(category)) docs.add(doc);
     const min = f32(params.minMomentum);
-    return topCandidates(docs, request.limit, excluded, (doc) => {
+    // One momentum-ordered source per category, strongest affinity first: a doc's score is its bound in the
+    // source of its strongest category, so each source is read only while it can still place a doc.
+    const sources = Object.entries(affinities)
+      .sort(([, a], [, b]) => b - a)
+      .map(([category, affinity]) => ({
+        docs: index.liveInCategory(category),
+        bound: (doc: RetrievedDoc) => {
+          const momentum = f32(doc.momentum);
+          return momentum < min ? null : f32(momentum * f32(affinity));
+        },
+      }));
+    return topFromRanked(sources, request.limit, excluded, (doc) => {
       const momentum = f32(doc.momentum);
       if (momentum < min) return null;
       let affinity = 0;

@@ -1,4 +1,4 @@
-import { topCandidates } from '../memory/livestream-index';
+import { topFromRanked } from '../memory/livestream-index';
 import { type RetrievedDoc } from '../retrieval-request';
 import {
   commonLambdaParameters,
@@ -23,7 +23,11 @@ export const newUserHotStrategy: StrategyDefinition<NewUserHotParams> = {
   memory(index, { request, params, excluded }) {
     const minMomentum = f32(params.minMomentum);
     const minSellerScore = f32(params.minSellerScore);
-    return topCandidates(index.live(), request.limit, excluded, (doc) => {
+    const hottestWithOffer = {
+      docs: index.liveWithOfferByHotness(),
+      bound: (doc: RetrievedDoc) => f32(doc.hotness),
+    };
+    return topFromRanked([hottestWithOffer], request.limit, excluded, (doc) => {
       if (f32(doc.momentum) < minMomentum) return null;
       if (doc.seller.score === null || f32(doc.seller.score) < minSellerScore) return null;
       return hasRunningAuctionOrGiveaway(doc, request.now) ? f32(doc.hotness) : null;

@@ -1,11 +1,9 @@
-import { cosineSimilarity, normOf, topCandidates } from '../memory/livestream-index';
-import { type RetrievedDoc } from '../retrieval-request';
-import {
-  commonLambdaParameters,
-  f32,
-  liveAndNotExcluded,
-  type StrategyDefinition,
-} from './retrieval-strategy';
+import { BestOf } from '../memory/livestream-index';
+import { type Candidate, compareCandidates } from '../retrieval-request';
+import { commonLambdaParameters, liveAndNotExcluded, type StrategyDefinition } from './retrieval-strategy';
+
+// Reused by every call (the memory strategy runs synchronously): no garbage per query.
+let scratchScores = new Float32Array(0);
 
 type SimilarSellersParams = { minSimilarity: number; excludeFollowed: boolean; numCandidates: number };
 
@@ -32,19 +30,45 @@ export const similarSellersStrategy: StrategyDefinition<SimilarSellersParams> = 
   },
   applies: (request) => request.userEmbedding != null,
   memory(index, { request, params, excluded }) {
-    const user = Float32Array.from(request.userEmbedding!);
-    const userNorm = normOf(user);
-    const followed = params.excludeFollowed ? new Set(request.followedSellers) : new Set<string>();
-    const scoreOfSeller = new Map<string, number>();
-    for (const seller of index.liveSellerVectors()) {
-      if (followed.has(seller.sellerId) || seller.embedding.length !== user.length) continue;
-      const cosine = cosineSimilarity(user, userNorm, seller.embedding, seller.norm);
-      if (cosine >= params.minSimilarity) scoreOfSeller.set(seller.sellerId, f32((1 + cosine) / 2));
+    const user = request.userEmbedding!;
+    const table = index.sellerVectors(user.length);
+    if (!table) return [];
+    const cosines = table.cosines(user);
+    // Scores as float32 (a Float32Array rounds on store); -1 marks a seller left out.
+    if (scratchScores.length < cosines.length) scratchScores = new Float32Array(cosines.length * 2);
+    const scores = scratchScores.subarray(0, cosines.length);
+    const minSimilarity = params.minSimilarity;
+    for (let row = 0; row < cosines.length; row++) {
+      const cosine = cosines[row]!;
+      scores[row] = cosine >= minSimilarity ? (1 + cosine) / 2 : -1;
     }
-    const docs: RetrievedDoc[] = [];
-    for (const sellerId of scoreOfSeller.keys())
-      for (const doc of index.liveOfSeller(sellerId)) docs.push(doc);
-    return topCandidates(docs, request.limit, excluded, (doc) => scoreOfSeller.get(doc.sellerId!) ?? null);
+    if (params.excludeFollowed)
+      for (const sellerId of request.followedSellers) {
+        const row = table.rowOf(sellerId);
+        if (row !== undefined) scores[row] = -1;
+      }
+    const streamsAtLeast = (threshold: number) => {
+      const streams = new BestOf<Candidate>(compareCandidates, request.limit);
+      for (let row = 0; row < scores.length; row++) {
+        const score = scores[row]!;
+        if (score < threshold) continue;
+        for (const doc of index.liveOfSeller(table.sellerIds[row]!))
+          if (!excluded.has(doc.livestreamId)) streams.offer({ livestreamId: doc.livestreamId, score, doc });
+      }
+      return streams.inOrder();
+    };
+    // Every live seller has a live stream, so the best `limit` streams come from the best `limit` sellers
+    // and those tied with the last, unless excluded ids leave too few: then from all of them.
+    const best = new BestOf<number>((a, b) => scores[b]! - scores[a]!, request.limit);
+    let floor = 0;
+    for (let row = 0; row < scores.length; row++) {
+      if (scores[row]! < floor) continue;
+      best.offer(row);
+      if (best.full) floor = scores[best.worst()!]!;
+    }
+    if (!best.full) return streamsAtLeast(0);
+    const candidates = streamsAtLeast(scores[best.worst()!]!);
+    return candidates.length === request.limit ? candidates : streamsAtLeast(0);
   },
   elasticsearch(retrieval) {
     const { request, params } = retrieval;

@@ -1,4 +1,5 @@
-import { topCandidates } from '../memory/livestream-index';
+import { topFromRanked } from '../memory/livestream-index';
+import { type RetrievedDoc } from '../retrieval-request';
 import {
   commonLambdaParameters,
   f32,
@@ -21,7 +22,16 @@ export const trendingStrategy: StrategyDefinition<TrendingParams> = {
   },
   memory(index, { request, params, excluded }) {
     const minMomentum = f32(params.minMomentum);
-    return topCandidates(index.live(), request.limit, excluded, (doc) => {
+    // Read by momentum; no later doc can beat its momentum plus the hottest stream's share.
+    const hotnessShare = f32(index.maxLiveHotness() * f32(TRENDING_HOTNESS_WEIGHT));
+    const byMomentum = {
+      docs: index.liveByMomentum(),
+      bound: (doc: RetrievedDoc) => {
+        const momentum = f32(doc.momentum);
+        return momentum < minMomentum ? null : f32(momentum + hotnessShare);
+      },
+    };
+    return topFromRanked([byMomentum], request.limit, excluded, (doc) => {
       const momentum = f32(doc.momentum);
       if (momentum < minMomentum || doc.currentViewers < params.minViewers) return null;
       return f32(momentum + f32(doc.hotness) * f32(TRENDING_HOTNESS_WEIGHT));
