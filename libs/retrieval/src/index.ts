@@ -6,6 +6,8 @@ export * from './lib/resilience/composite-retriever';
 export * from './lib/resilience/guarded-backend';
 export * from './lib/resilience/retrieval-metrics';
 export * from './lib/retrieval-request';
+export * from './lib/rockset/rockset.retriever';
+export * from './lib/rockset/rockset-doc.sink';
 export * from './lib/strategies/category-affinity.strategy';
 export * from './lib/strategies/default-strategies';
 export * from './lib/strategies/following.strategy';
