@@ -49,7 +49,8 @@ export function livestreamDocFixture(
   } as LivestreamDoc;
 }
 
-function request(
+/** A request of the contract's user at the contract's `now`; override what a case needs. */
+export function retrievalRequestFixture(
   overrides: Partial<RetrievalRequest> & Pick<RetrievalRequest, 'strategy'>,
 ): RetrievalRequest {
   return {
@@ -190,13 +191,18 @@ export function describeRetrieverContract(backend: string, setup: () => Retrieve
       await subject?.close?.();
     });
 
-    const ids = async (overrides: Parameters<typeof request>[0]) =>
-      (await sut.retrieve(request(overrides))).candidates.map((c) => c.livestreamId);
-    const scored = async (overrides: Parameters<typeof request>[0]) =>
-      (await sut.retrieve(request(overrides))).candidates.map((c) => [c.livestreamId, c.score]);
+    const ids = async (overrides: Parameters<typeof retrievalRequestFixture>[0]) =>
+      (await sut.retrieve(retrievalRequestFixture(overrides))).candidates.map((c) => c.livestreamId);
+    const scored = async (overrides: Parameters<typeof retrievalRequestFixture>[0]) =>
+      (await sut.retrieve(retrievalRequestFixture(overrides))).candidates.map((c) => [
+        c.livestreamId,
+        c.score,
+      ]);
 
     it('names itself and returns docs without the ingestor bookkeeping', async () => {
-      const result = await sut.retrieve(request({ strategy: 'following', followedSellers: ['seller-c'] }));
+      const result = await sut.retrieve(
+        retrievalRequestFixture({ strategy: 'following', followedSellers: ['seller-c'] }),
+      );
 
       expect(result).toMatchObject({ backend, strategy: 'following', reason: 'primary' });
       expect(result.timings.totalMs).toBeGreaterThanOrEqual(0);
@@ -266,7 +272,8 @@ export function describeRetrieverContract(backend: string, setup: () => Retrieve
 
     describe('trending', () => {
       it('orders live streams by momentum, hotness breaking ties', async () => {
-        const candidates = (await sut.retrieve(request({ strategy: 'trending', limit: 4 }))).candidates;
+        const candidates = (await sut.retrieve(retrievalRequestFixture({ strategy: 'trending', limit: 4 })))
+          .candidates;
         expect(candidates.map((c) => c.livestreamId)).toEqual(['s7', 's3', 's5', 's1']);
         expect(candidates[0]!.score).toBeCloseTo(4.0007, 6);
       });
@@ -302,7 +309,9 @@ export function describeRetrieverContract(backend: string, setup: () => Retrieve
     describe('similar-sellers', () => {
       it("returns live streams of the sellers closest to the user's embedding, (1 + cosine) / 2", async () => {
         const candidates = (
-          await sut.retrieve(request({ strategy: 'similar-sellers', userEmbedding: [1, 0, 0, 0] }))
+          await sut.retrieve(
+            retrievalRequestFixture({ strategy: 'similar-sellers', userEmbedding: [1, 0, 0, 0] }),
+          )
         ).candidates;
         expect(candidates.map((c) => c.livestreamId)).toEqual(['s5', 's9', 's4', 's6']);
         expect(candidates.map((c) => c.score)).toEqual([
@@ -334,7 +343,7 @@ export function describeRetrieverContract(backend: string, setup: () => Retrieve
 
     describe('bad requests', () => {
       it('rejects an unknown strategy, naming the known ones', async () => {
-        await expect(sut.retrieve(request({ strategy: 'nope' }))).rejects.toThrow(
+        await expect(sut.retrieve(retrievalRequestFixture({ strategy: 'nope' }))).rejects.toThrow(
           'unknown strategy "nope" (known: following, category-affinity, trending, new-user-hot, similar-sellers)',
         );
       });
@@ -342,7 +351,7 @@ export function describeRetrieverContract(backend: string, setup: () => Retrieve
       it('lists every problem of a request', async () => {
         const error = await sut
           .retrieve(
-            request({
+            retrievalRequestFixture({
               strategy: 'trending',
               limit: 0,
               params: { minMomentum: -1, colour: 3 } as never,
@@ -361,7 +370,12 @@ export function describeRetrieverContract(backend: string, setup: () => Retrieve
 
       it('rejects a param of the wrong type', async () => {
         await expect(
-          sut.retrieve(request({ strategy: 'similar-sellers', params: { excludeFollowed: 'yes' } as never })),
+          sut.retrieve(
+            retrievalRequestFixture({
+              strategy: 'similar-sellers',
+              params: { excludeFollowed: 'yes' } as never,
+            }),
+          ),
         ).rejects.toThrow('similar-sellers.excludeFollowed must be a boolean (got "yes")');
       });
     });

@@ -8,7 +8,7 @@ import { MemoryRetriever } from '../memory/memory.retriever';
 import { CompositeRetriever } from '../resilience/composite-retriever';
 import { FaultyRetriever } from '../resilience/faulty-retriever';
 import { GuardedBackend } from '../resilience/guarded-backend';
-import { CONTRACT_DOCS, describeRetrieverContract } from '../retriever.contract';
+import { CONTRACT_DOCS, describeRetrieverContract, retrievalRequestFixture } from '../retriever.contract';
 import { ElasticsearchRetriever } from './elasticsearch.retriever';
 
 const node = process.env['ELASTICSEARCH_URL'] ?? 'http://127.0.0.1:9200';
@@ -41,14 +41,7 @@ describeRetrieverContract('elasticsearch', () => {
 describe('ElasticsearchRetriever in a composite, on a real Elasticsearch', () => {
   const client = new Client({ node });
   const alias = `crest-int-composite-${randomUUID().slice(0, 8)}`;
-  const request = {
-    userId: 'user-1',
-    followedSellers: [],
-    categoryAffinities: {},
-    strategy: 'trending',
-    limit: 3,
-    now: Date.parse('2026-11-24T12:00:00.000Z'),
-  };
+  const request = retrievalRequestFixture({ strategy: 'trending', limit: 3 });
   let memory: MemoryRetriever;
   let elasticsearch: ElasticsearchRetriever;
 

@@ -2,8 +2,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 import { LivestreamIndex } from '../memory/livestream-index';
 import { MemoryRetriever } from '../memory/memory.retriever';
-import { type RetrievalRequest, RetrievalRequestError } from '../retrieval-request';
-import { CONTRACT_DOCS } from '../retriever.contract';
+import { RetrievalRequestError } from '../retrieval-request';
+import { CONTRACT_DOCS, retrievalRequestFixture } from '../retriever.contract';
 import {
   CompositeRetriever,
   type CompositeRetrieverOptions,
@@ -13,14 +13,7 @@ import { FaultyRetriever } from './faulty-retriever';
 import { GuardedBackend, type GuardedBackendOptions } from './guarded-backend';
 import { RetrievalMetrics } from './retrieval-metrics';
 
-const REQUEST: RetrievalRequest = {
-  userId: 'user-1',
-  followedSellers: [],
-  categoryAffinities: {},
-  strategy: 'trending',
-  limit: 3,
-  now: Date.parse('2026-11-24T12:00:00.000Z'),
-};
+const REQUEST = retrievalRequestFixture({ strategy: 'trending', limit: 3 });
 const TOP_TRENDING = ['s7', 's3', 's5'];
 
 describe('CompositeRetriever', () => {

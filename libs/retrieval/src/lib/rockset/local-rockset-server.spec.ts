@@ -2,21 +2,13 @@ import { randomUUID } from 'node:crypto';
 
 import rockset from '@rockset/client';
 
-import { type RetrievalRequest } from '../retrieval-request';
-import { CONTRACT_DOCS } from '../retriever.contract';
+import { CONTRACT_DOCS, retrievalRequestFixture } from '../retriever.contract';
 import { LocalRocksetServer, namedParametersToDuckDb } from './local-rockset-server';
 import { RocksetError, RocksetRetriever } from './rockset.retriever';
 import { RocksetDocSink } from './rockset-doc.sink';
 
 const API_KEY = 'server-spec-key';
-const TRENDING: RetrievalRequest = {
-  userId: 'user-1',
-  followedSellers: [],
-  categoryAffinities: {},
-  strategy: 'trending',
-  limit: 3,
-  now: Date.parse('2026-11-24T12:00:00.000Z'),
-};
+const TRENDING = retrievalRequestFixture({ strategy: 'trending', limit: 3 });
 
 describe('LocalRocksetServer', () => {
   let server: LocalRocksetServer;
