@@ -1,6 +1,9 @@
 import { PlatformModule } from '@crest/platform';
+import { ModelRegistry } from '@crest/ranking';
 import { type DynamicModule, Module } from '@nestjs/common';
 
+import { RankController } from './rank.controller';
+import { RankingMetrics } from './ranking-metrics';
 import { type RankingServiceConfig } from './ranking-service.config';
 
 @Module({})
@@ -9,6 +12,11 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [PlatformModule.forRoot({ name: 'ranking-service', mode: 'embedded' })],
+      controllers: [RankController],
+      providers: [
+        { provide: ModelRegistry, useFactory: () => new ModelRegistry() },
+        { provide: RankingMetrics, useFactory: () => new RankingMetrics() },
+      ],
     };
   }
 }

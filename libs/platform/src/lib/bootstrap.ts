@@ -10,6 +10,8 @@ export interface BootstrapOptions<C extends BaseAppConfig> {
   /** Builds the root module from the validated config, so modules get options, never `process.env`. */
   module: (config: C) => unknown;
   loadConfig: () => C;
+  /** Runs after the app is created and before it listens (e.g. to connect a gRPC microservice). */
+  beforeListen?: (app: NestFastifyApplication, config: C) => Promise<void>;
 }
 
 /** Log levels at and above the configured one (Nest wants the full list). */
@@ -44,6 +46,7 @@ export async function bootstrapApp<C extends BaseAppConfig>(
     { logger },
   );
   app.enableShutdownHooks();
+  await options.beforeListen?.(app, config);
   await app.listen(config.PORT, config.HOST);
   logger.log(`${options.name} listening on http://${config.HOST}:${config.PORT} (health: /health)`);
   return app;

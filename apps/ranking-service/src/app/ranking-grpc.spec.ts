@@ -1,0 +1,154 @@
+import { createServer } from 'node:net';
+
+import { createTestApp } from '@crest/platform/testing';
+import {
+  GrpcRanker,
+  InProcessRanker,
+  RankCallError,
+  rankOrRetrievalOrder,
+  type RankRequest,
+  type RankResponse,
+} from '@crest/ranking';
+import { candidateFixture, rankRequestFixture, userFixture } from '@crest/ranking/testing';
+import { credentials, loadPackageDefinition, type ServerUnaryCall, status } from '@grpc/grpc-js';
+import { loadSync } from '@grpc/proto-loader';
+import { type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { protoPath as healthProtoPath } from 'grpc-health-check';
+
+import { AppModule } from './app.module';
+import { RankController } from './rank.controller';
+import { connectRankingGrpc } from './ranking-grpc';
+import { loadRankingServiceConfig } from './ranking-service.config';
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+const request = (overrides: Partial<RankRequest> = {}) =>
+  rankRequestFixture({
+    user: userFixture({ followedSellers: ['seller-f'] }),
+    candidates: [
+      candidateFixture('calm', { retrievalScore: 3 }),
+      candidateFixture('wave', {
+        retrievalScore: 1,
+        stream: { momentum: 4, hotness: 8, currentViewers: 300 },
+      }),
+      candidateFixture('followed', { sellerId: 'seller-f', retrievalScore: 2 }),
+    ],
+    ...overrides,
+  });
+
+describe('ranking-service over gRPC', () => {
+  let app: NestFastifyApplication;
+  let ranker: GrpcRanker;
+  let address: string;
+
+  beforeAll(async () => {
+    const port = await freePort();
+    address = `127.0.0.1:${port}`;
+    const config = loadRankingServiceConfig({ RANKING_GRPC_PORT: String(port) });
+    app = await createTestApp(AppModule.forRoot(config));
+    await connectRankingGrpc(app, config);
+    ranker = new GrpcRanker({ address, defaultBudgetMs: 2_000 });
+  });
+  afterAll(async () => {
+    ranker.close();
+    await app.close();
+  });
+
+  it('ranks with the model asked for, the same as in process, with explain contributions', async () => {
+    const over = await ranker.rank(request({ explain: true }));
+    const local = await new InProcessRanker().rank(request({ explain: true }));
+
+    expect(over.candidates.map((c) => c.livestreamId)).toEqual(['wave', 'followed', 'calm']);
+    expect(over).toMatchObject({ modelId: 'home', modelVersion: 1 });
+    expect(over.candidates.map((c) => c.score)).toEqual(local.candidates.map((c) => c.score));
+    for (const candidate of over.candidates)
+      expect(Object.values(candidate.contributions).reduce((a, b) => a + b, 0)).toBeCloseTo(
+        candidate.score,
+        9,
+      );
+  });
+
+  it('answers INVALID_ARGUMENT naming every problem', async () => {
+    const bad = request({ modelId: '', nowMs: -1 });
+    bad.candidates.push(candidateFixture('calm'));
+
+    const error = await ranker.rank(bad).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(RankCallError);
+    expect((error as RankCallError).code).toBe('INVALID_ARGUMENT');
+    expect((error as Error).message).toBe(
+      'Rank INVALID_ARGUMENT: Invalid RankRequest: modelId is required; candidates[3].livestreamId "calm" appears twice; nowMs must be epoch ms (or 0 for now)',
+    );
+  });
+
+  it('answers NOT_FOUND for an unknown model and INVALID_ARGUMENT for an unknown weight override', async () => {
+    await expect(ranker.rank(request({ modelId: 'nope' }))).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(ranker.rank(request({ weightOverrides: { charisma: 2 } }))).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+    });
+  });
+
+  it('gives up at the deadline: the caller sees DEADLINE_EXCEEDED and falls back to retrieval order', async () => {
+    const outcome = await rankOrRetrievalOrder(ranker, request(), { budgetMs: 0 });
+
+    expect(outcome.servedBy).toBe('retrieval-order');
+    expect(outcome.fallback).toMatchObject({
+      reason: 'timeout',
+      error: expect.stringContaining('DEADLINE_EXCEEDED'),
+    });
+    expect(outcome.response.candidates.map((c) => c.livestreamId)).toEqual(['calm', 'followed', 'wave']);
+  });
+
+  it('stops work on the server when the caller’s deadline has passed', () => {
+    const controller = app.get(RankController);
+    const call = {
+      getDeadline: () => new Date(Date.now() - 1),
+      cancelled: false,
+    } as unknown as ServerUnaryCall<RankRequest, RankResponse>;
+    expect(() => controller.rank(request(), {} as never, call)).toThrow(
+      expect.objectContaining({ error: { code: status.DEADLINE_EXCEEDED, message: 'deadline passed' } }),
+    );
+  });
+
+  it('falls back to retrieval order when the service is down, and says so', async () => {
+    const down = new GrpcRanker({ address: `127.0.0.1:${await freePort()}`, defaultBudgetMs: 500 });
+    const outcome = await rankOrRetrievalOrder(down, request(), {
+      isCallerError: (e) => e instanceof RankCallError && e.isInvalidArgument,
+    });
+    down.close();
+
+    expect(outcome).toMatchObject({ servedBy: 'retrieval-order', fallback: { reason: 'error' } });
+    expect(outcome.fallback!.error).toMatch(/UNAVAILABLE/);
+  });
+
+  it('answers gRPC health checks', async () => {
+    const definition = loadPackageDefinition(loadSync(healthProtoPath, { enums: String })) as unknown as {
+      grpc: { health: { v1: { Health: new (address: string, creds: unknown) => HealthClient } } };
+    };
+    type HealthClient = {
+      check(req: { service: string }, cb: (e: Error | null, r: { status: string }) => void): void;
+      close(): void;
+    };
+    const client = new definition.grpc.health.v1.Health(address, credentials.createInsecure());
+    const check = (service: string) =>
+      new Promise<string>((resolve, reject) =>
+        client.check({ service }, (error, response) => (error ? reject(error) : resolve(response.status))),
+      );
+    expect(await check('crest.ranking.v1.Ranking')).toBe('SERVING');
+    expect(await check('')).toBe('SERVING');
+    client.close();
+  });
+
+  it('serves latency and error metrics', async () => {
+    const metrics = await app.inject({ method: 'GET', url: '/metrics' });
+    expect(metrics.body).toContain('crest_ranking_rank_seconds_count{model="home",version="1"}');
+    expect(metrics.body).toMatch(/crest_ranking_errors_total\{code="INVALID_ARGUMENT"\} [1-9]/);
+  });
+});

@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'ranking',
+  preset: '../../jest.preset.js',
+  coverageDirectory: '../../coverage/libs/ranking',
+};

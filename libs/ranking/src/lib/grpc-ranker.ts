@@ -1,0 +1,65 @@
+import { credentials, Metadata, type ServiceError, status } from '@grpc/grpc-js';
+
+import { RankingClient, type RankRequest, type RankResponse } from '../generated/crest/ranking/v1/ranking';
+import { type RankCallOptions, type Ranker } from './ranker.port';
+
+/** A failed Rank call, with the gRPC status name (`DEADLINE_EXCEEDED`, `INVALID_ARGUMENT`, `UNAVAILABLE`…). */
+export class RankCallError extends Error {
+  constructor(
+    readonly code: string,
+    details: string,
+  ) {
+    super(`Rank ${code}: ${details}`);
+    this.name = 'RankCallError';
+  }
+
+  /** The request was wrong: falling back would hide a caller bug. */
+  get isInvalidArgument(): boolean {
+    return this.code === 'INVALID_ARGUMENT';
+  }
+}
+
+export interface GrpcRankerOptions {
+  /** `host:port` of the ranking-service. */
+  address: string;
+  /** Deadline of a call without its own budget. Default 50 ms. */
+  defaultBudgetMs?: number;
+}
+
+/** Calls the ranking-service's `Rank` over gRPC with a deadline; aborting the signal cancels the call. */
+export class GrpcRanker implements Ranker {
+  readonly name = 'grpc';
+  private readonly client: RankingClient;
+  private readonly defaultBudgetMs: number;
+
+  constructor(options: GrpcRankerOptions) {
+    this.client = new RankingClient(options.address, credentials.createInsecure());
+    this.defaultBudgetMs = options.defaultBudgetMs ?? 50;
+  }
+
+  rank(request: RankRequest, options: RankCallOptions = {}): Promise<RankResponse> {
+    return new Promise((resolve, reject) => {
+      options.signal?.throwIfAborted();
+      const deadline = Date.now() + (options.budgetMs ?? this.defaultBudgetMs);
+      const call = this.client.rank(
+        request,
+        new Metadata(),
+        { deadline },
+        (error: ServiceError | null, response) => {
+          options.signal?.removeEventListener('abort', cancel);
+          if (error)
+            reject(
+              new RankCallError(status[error.code] ?? String(error.code), error.details || error.message),
+            );
+          else resolve(response);
+        },
+      );
+      const cancel = () => call.cancel();
+      options.signal?.addEventListener('abort', cancel, { once: true });
+    });
+  }
+
+  close(): void {
+    this.client.close();
+  }
+}
