@@ -57,9 +57,18 @@ describe('event-ingestor on real Kafka and Elasticsearch', () => {
     await producer.publish(items.map(encodeSimulatedItem));
 
     const expected = recount(events);
+    // Wait for every field asserted below: topics are consumed independently, so a stream's bids can be
+    // indexed before its status change (another topic) is.
     const matches = (docs: Map<string, LivestreamDoc>) =>
       docs.size === expected.size &&
-      [...expected].every(([id, e]) => docs.get(id)?.signals['bids']?.['60m'] === e.bids);
+      [...expected].every(([id, e]) => {
+        const doc = docs.get(id);
+        return (
+          doc?.signals['bids']?.['60m'] === e.bids &&
+          doc.signals['gmvMinor']?.['60m'] === e.gmv &&
+          doc.status === e.status
+        );
+      });
     let docs = new Map<string, LivestreamDoc>();
     const deadline = Date.now() + 90_000;
     while (!matches(docs) && Date.now() < deadline) {
