@@ -25,6 +25,12 @@ export const LIVESTREAM_STATE_TOPIC = 'discovery.livestream-state.v1';
  */
 export const USER_SIGNALS_TOPIC = 'discovery.user-signals.v1';
 
+/**
+ * Experiment exposures (which variation of which experiment a user was served), keyed by user id, written
+ * by feed-api once per user, experiment and session. Value: `{ experiment, variation, userId, sessionId, at }`.
+ */
+export const EXPOSURES_TOPIC = 'discovery.exposures.v1';
+
 /** Where a topic's undecodable or unprocessable messages go, with the reason in headers. */
 export function deadLetterTopicOf(topic: string): string {
   return `${topic}.dlq`;

@@ -1,0 +1,122 @@
+import { EXPOSURES_TOPIC } from '@crest/event-schemas';
+import { type EventBus } from '@crest/messaging';
+import { LRUCache } from 'lru-cache';
+
+/** One experiment assignment served to a user. */
+export interface Exposure {
+  experiment: string;
+  variation: string;
+  userId: string;
+  sessionId: string;
+  /** ISO time. */
+  at: string;
+}
+
+export interface ExposureLogOptions {
+  /** Exposures waiting to be published; past it the oldest are dropped and counted. Default 10,000. */
+  maxBuffered?: number;
+  /** How often the buffer is published. Default 1,000 ms. */
+  flushIntervalMs?: number;
+  /** Sessions × experiments remembered for de-duplication. Default 200,000. */
+  rememberedAssignments?: number;
+  topic?: string;
+  clock?: () => number;
+}
+
+export interface ExposureLogStats {
+  recorded: number;
+  duplicates: number;
+  published: number;
+  dropped: number;
+  publishFailures: number;
+  buffered: number;
+}
+
+/**
+ * Publishes exposures to `discovery.exposures.v1`, once per user, experiment and session. Publishing never
+ * blocks a request: exposures wait in a bounded buffer flushed on an interval; when the bus is down they
+ * stay buffered (up to the bound) and go out once it is back. Drops are counted, never silent.
+ */
+export class ExposureLog {
+  private readonly seen: LRUCache<string, true>;
+  private buffer: Exposure[] = [];
+  private readonly timer: NodeJS.Timeout;
+  private flushing: Promise<void> | null = null;
+  private readonly maxBuffered: number;
+  private readonly topic: string;
+  private readonly clock: () => number;
+  readonly stats: ExposureLogStats = {
+    recorded: 0,
+    duplicates: 0,
+    published: 0,
+    dropped: 0,
+    publishFailures: 0,
+    buffered: 0,
+  };
+
+  constructor(
+    private readonly bus: EventBus,
+    options: ExposureLogOptions = {},
+  ) {
+    this.maxBuffered = options.maxBuffered ?? 10_000;
+    this.topic = options.topic ?? EXPOSURES_TOPIC;
+    this.clock = options.clock ?? Date.now;
+    this.seen = new LRUCache({ max: options.rememberedAssignments ?? 200_000 });
+    this.timer = setInterval(() => void this.flush(), options.flushIntervalMs ?? 1_000);
+    this.timer.unref();
+  }
+
+  record(exposure: Omit<Exposure, 'at'>): void {
+    const key = `${exposure.sessionId}|${exposure.userId}|${exposure.experiment}`;
+    if (this.seen.has(key)) {
+      this.stats.duplicates++;
+      return;
+    }
+    this.seen.set(key, true);
+    this.stats.recorded++;
+    this.buffer.push({ ...exposure, at: new Date(this.clock()).toISOString() });
+    if (this.buffer.length > this.maxBuffered) {
+      const excess = this.buffer.length - this.maxBuffered;
+      this.buffer.splice(0, excess);
+      this.stats.dropped += excess;
+    }
+    this.stats.buffered = this.buffer.length;
+  }
+
+  /** Publishes what is buffered; on failure it stays buffered for the next flush. */
+  flush(): Promise<void> {
+    this.flushing ??= this.publishBuffered().finally(() => (this.flushing = null));
+    return this.flushing;
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.timer);
+    await this.flush();
+  }
+
+  private async publishBuffered(): Promise<void> {
+    if (this.buffer.length === 0) return;
+    const batch = this.buffer;
+    this.buffer = [];
+    try {
+      await this.bus.publish(
+        batch.map((exposure) => ({
+          topic: this.topic,
+          key: exposure.userId,
+          value: JSON.stringify(exposure),
+        })),
+      );
+      this.stats.published += batch.length;
+    } catch {
+      this.stats.publishFailures++;
+      // Back in front, in order; the bound still holds (the oldest go first).
+      this.buffer = batch.concat(this.buffer);
+      const excess = this.buffer.length - this.maxBuffered;
+      if (excess > 0) {
+        this.buffer.splice(0, excess);
+        this.stats.dropped += excess;
+      }
+    }
+    this.stats.buffered = this.buffer.length;
+  }
+}
