@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'feed',
+  preset: '../../jest.preset.js',
+  coverageDirectory: '../../coverage/libs/feed',
+};

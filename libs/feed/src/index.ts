@@ -1,0 +1,3 @@
+export * from './lib/carousel-pipeline';
+export * from './lib/feed-context';
+export * from './lib/home-feed-composer';

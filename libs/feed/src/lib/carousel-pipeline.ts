@@ -1,0 +1,233 @@
+import { createHmac } from 'node:crypto';
+
+import { type CarouselConfig } from '@crest/experiments';
+import { type Candidate as RankCandidate, type Ranker, rankOrRetrievalOrder } from '@crest/ranking';
+import {
+  type Candidate,
+  CompositeRetriever,
+  type RetrievalMetrics,
+  type RetrievedDoc,
+} from '@crest/retrieval';
+
+import { type CarouselResult, type FeedItem, type FeedRequest, type RetrievalBackends } from './feed-context';
+
+export interface CarouselPipelineDeps {
+  backends: RetrievalBackends;
+  ranker: Ranker;
+  /** Signs tracking tokens. */
+  trackingSecret: string;
+  metrics?: RetrievalMetrics;
+}
+
+const REASONS: Record<string, (doc: RetrievedDoc, request: FeedRequest) => string> = {
+  following: () => 'Live from a seller you follow',
+  'category-affinity': (doc, request) => {
+    const liked = doc.categoryIds
+      .filter((c) => request.user.categoryAffinities[c] !== undefined)
+      .sort((a, b) => request.user.categoryAffinities[b]! - request.user.categoryAffinities[a]!);
+    return liked[0] ? `Because you like ${liked[0].replaceAll('-', ' ')}` : 'In your categories';
+  },
+  trending: () => 'Trending now',
+  'new-user-hot': (doc) => (doc.auction ? 'Hot auction right now' : 'Giveaway happening now'),
+  'similar-sellers': () => 'Similar to sellers you like',
+};
+
+/**
+ * One carousel as a candidate pipeline (product-mixer style): gate → candidate source (retrieval on the
+ * configured primary/fallback backends within the carousel's budget) → filters (ended streams, blocked
+ * sellers, already served) → ranking (the Ranker port; retrieval order when it fails or is late) →
+ * decoration (reason, tracking token). Never throws: a failure is a `failed` result, so the feed fails
+ * open per carousel.
+ */
+export class CarouselPipeline {
+  private readonly retriever: CompositeRetriever | null;
+  private readonly setupProblem: string | null = null;
+
+  constructor(
+    readonly config: CarouselConfig,
+    private readonly deps: CarouselPipelineDeps,
+  ) {
+    const { primary, fallback, budgetMs, hedgeAfterMs } = config.retrieval;
+    const primaryBackend = deps.backends[primary];
+    const fallbackBackend = fallback ? deps.backends[fallback] : undefined;
+    if (!primaryBackend && !fallbackBackend) {
+      this.retriever = null;
+      this.setupProblem = `neither ${primary} nor ${fallback ?? '(no fallback)'} is configured in this process`;
+      return;
+    }
+    this.retriever = new CompositeRetriever({
+      callSite: `home/${config.id}`,
+      // A backend this process lacks (e.g. Elasticsearch in embedded mode) is simply not asked.
+      primary: (primaryBackend ?? fallbackBackend)!,
+      fallback: primaryBackend ? fallbackBackend : undefined,
+      budgetMs,
+      hedge: hedgeAfterMs && primaryBackend && fallbackBackend ? { afterMs: hedgeAfterMs } : undefined,
+      metrics: deps.metrics,
+    });
+  }
+
+  async run(request: FeedRequest, excluded: ReadonlySet<string>): Promise<CarouselResult> {
+    const started = performance.now();
+    const { config } = this;
+    const result: CarouselResult = {
+      id: config.id,
+      title: config.title,
+      layout: config.layout,
+      status: 'ok',
+      items: [],
+      servedBy: { retrieval: null, retrievalReason: null, ranking: null },
+      filtered: {},
+      timings: { retrievalMs: 0, rankingMs: 0, totalMs: 0 },
+    };
+    const done = (status: CarouselResult['status'], detail?: string) => {
+      result.status = status;
+      if (detail) result.detail = detail;
+      result.timings.totalMs = performance.now() - started;
+      return result;
+    };
+
+    const gate = this.gate(request);
+    if (gate) return done('gated', gate);
+    if (!this.retriever) return done('failed', this.setupProblem!);
+
+    let candidates: Candidate[];
+    try {
+      const retrieved = await this.retriever.retrieve(
+        {
+          userId: request.user.userId,
+          followedSellers: request.user.followedSellers,
+          categoryAffinities: request.user.categoryAffinities,
+          userEmbedding: request.user.embedding,
+          strategy: config.retrieval.strategy,
+          params: config.retrieval.params,
+          limit: config.retrieval.limit,
+          excludedIds: [...excluded],
+          now: request.now,
+        },
+        { signal: request.signal },
+      );
+      candidates = retrieved.candidates;
+      result.servedBy.retrieval = retrieved.backend;
+      result.servedBy.retrievalReason = retrieved.reason;
+      result.timings.retrievalMs = retrieved.timings.totalMs;
+    } catch (error) {
+      return done('failed', `retrieval: ${(error as Error).message}`);
+    }
+
+    candidates = this.filter(candidates, request, excluded, result.filtered);
+    if (candidates.length === 0) return done('too-few', 'no candidates left after filters');
+
+    const rankStarted = performance.now();
+    const remaining = Math.max(1, config.retrieval.budgetMs - (performance.now() - started));
+    const byId = new Map(candidates.map((c) => [c.livestreamId, c]));
+    try {
+      const outcome = await rankOrRetrievalOrder(
+        this.deps.ranker,
+        {
+          user: {
+            userId: request.user.userId,
+            newUser: request.user.newUser,
+            followedSellers: [...request.user.followedSellers],
+            categoryAffinities: { ...request.user.categoryAffinities },
+            embedding: [...(request.user.embedding ?? [])],
+          },
+          candidates: candidates.map(toRankCandidate),
+          modelId: config.ranking.model,
+          modelVersion: config.ranking.version ?? 0,
+          weightOverrides: config.ranking.weights ?? {},
+          diversity: config.ranking.maxPerSeller
+            ? { maxPerSeller: config.ranking.maxPerSeller, maxPerCategory: 0 }
+            : undefined,
+          nowMs: request.now,
+          explain: false,
+        },
+        { budgetMs: remaining, signal: request.signal },
+      );
+      result.servedBy.ranking = outcome.servedBy;
+      result.items = outcome.response.candidates.map((scored) =>
+        this.decorate(byId.get(scored.livestreamId)!.doc, scored.score, request),
+      );
+    } catch (error) {
+      return done('failed', `ranking: ${(error as Error).message}`);
+    }
+    result.timings.rankingMs = performance.now() - rankStarted;
+    return done('ok');
+  }
+
+  private gate(request: FeedRequest): string | null {
+    const { audience } = this.config;
+    if (audience === 'new' && !request.user.newUser) return 'for new users only';
+    if (audience === 'returning' && request.user.newUser) return 'for returning users only';
+    return null;
+  }
+
+  private filter(
+    candidates: Candidate[],
+    request: FeedRequest,
+    excluded: ReadonlySet<string>,
+    counts: Record<string, number>,
+  ): Candidate[] {
+    const blocked = new Set(request.user.blockedSellers ?? []);
+    const drop = (name: string) => (counts[name] = (counts[name] ?? 0) + 1);
+    return candidates.filter((c) => {
+      if (c.doc.status !== 'live') return (drop('ended'), false);
+      if (c.doc.sellerId && blocked.has(c.doc.sellerId)) return (drop('blocked-seller'), false);
+      if (excluded.has(c.livestreamId)) return (drop('already-served'), false);
+      return true;
+    });
+  }
+
+  private decorate(doc: RetrievedDoc, score: number, request: FeedRequest): FeedItem {
+    const reason = (REASONS[this.config.retrieval.strategy] ?? (() => 'Recommended for you'))(doc, request);
+    return {
+      livestreamId: doc.livestreamId,
+      doc,
+      score,
+      reason,
+      trackingToken: trackingToken(
+        this.deps.trackingSecret,
+        request.user.userId,
+        this.config.id,
+        doc.livestreamId,
+      ),
+    };
+  }
+}
+
+/** `<payload>.<hmac>`: base64url JSON of who saw what where, signed so clients cannot forge clicks. */
+export function trackingToken(
+  secret: string,
+  userId: string,
+  carouselId: string,
+  livestreamId: string,
+): string {
+  const payload = Buffer.from(JSON.stringify({ u: userId, c: carouselId, l: livestreamId })).toString(
+    'base64url',
+  );
+  const signature = createHmac('sha256', secret).update(payload).digest('base64url').slice(0, 22);
+  return `${payload}.${signature}`;
+}
+
+function toRankCandidate(candidate: Candidate): RankCandidate {
+  const doc = candidate.doc;
+  const at = (iso: string | null | undefined) => (iso ? Date.parse(iso) : undefined);
+  return {
+    livestreamId: candidate.livestreamId,
+    sellerId: doc.sellerId ?? '',
+    categoryIds: [...doc.categoryIds],
+    retrievalScore: candidate.score,
+    stream: {
+      momentum: doc.momentum,
+      hotness: doc.hotness,
+      currentViewers: doc.currentViewers,
+      bidsPerMinute: doc.signals['bids']?.['1m'] ?? 0,
+      chatsPerMinute: doc.signals['chats']?.['1m'] ?? 0,
+      engagedUsers5m: doc.signals['engagedUsers']?.['5m'] ?? 0,
+      startedAtMs: at(doc.startedAt),
+      lastEventAtMs: at(doc.lastEventAt),
+      auctionEndsAtMs: at(doc.auction?.endsAt),
+      giveawayEndsAtMs: at(doc.giveaway?.endsAt),
+    },
+    seller: { score: doc.seller.score ?? undefined, embedding: [...(doc.seller.embedding ?? [])] },
+  };
+}

@@ -1,0 +1,224 @@
+import { type CarouselConfig, DEFAULT_HOME_FEED_CONFIG, type HomeFeedConfig } from '@crest/experiments';
+import { InProcessRanker, type Ranker } from '@crest/ranking';
+import { GuardedBackend, LivestreamIndex, MemoryRetriever } from '@crest/retrieval';
+import { FaultyRetriever, livestreamDocFixture } from '@crest/retrieval/testing';
+
+import { type FeedUser } from './feed-context';
+import { HomeFeedComposer } from './home-feed-composer';
+
+const NOW = Date.parse('2026-11-24T12:00:00.000Z');
+const LATER = new Date(NOW + 60_000).toISOString();
+
+function docs() {
+  const streams = [];
+  // Followed seller f1: two calm streams. Everyone else: a spread of momentum, some with auctions.
+  streams.push(
+    livestreamDocFixture({
+      livestreamId: 'f1-a',
+      sellerId: 'f1',
+      momentum: 1,
+      hotness: 2,
+      categoryIds: ['cards'],
+    }),
+  );
+  streams.push(
+    livestreamDocFixture({
+      livestreamId: 'f1-b',
+      sellerId: 'f1',
+      momentum: 1.1,
+      hotness: 1,
+      categoryIds: ['cards'],
+    }),
+  );
+  for (let i = 0; i < 30; i++)
+    streams.push(
+      livestreamDocFixture({
+        livestreamId: `s${String(i).padStart(2, '0')}`,
+        sellerId: `seller-${i}`,
+        momentum: 1 + (i % 7) * 0.3,
+        hotness: 1 + (i % 5),
+        categoryIds: [i % 2 ? 'cards' : 'sneakers'],
+        auction:
+          i % 3 === 0
+            ? {
+                auctionId: `a${i}`,
+                productId: 'p',
+                currentBidMinor: 100,
+                currency: 'USD',
+                endsAt: LATER,
+                bids: 2,
+              }
+            : null,
+        seller: { score: 0.6 + (i % 4) * 0.1, embedding: [1, i % 3, 0] },
+      }),
+    );
+  return streams;
+}
+
+const returning: FeedUser = {
+  userId: 'user-1',
+  newUser: false,
+  followedSellers: ['f1'],
+  categoryAffinities: { cards: 2 },
+  embedding: [1, 0, 0],
+};
+const newcomer: FeedUser = {
+  userId: 'user-2',
+  newUser: true,
+  followedSellers: [],
+  categoryAffinities: {},
+  embedding: null,
+};
+
+const carousel = (overrides: Partial<CarouselConfig> & Pick<CarouselConfig, 'id'>): CarouselConfig => ({
+  ...DEFAULT_HOME_FEED_CONFIG.carousels.find((c) => c.id === overrides.id)!,
+  ...overrides,
+});
+
+describe('HomeFeedComposer', () => {
+  let index: LivestreamIndex;
+  let elasticsearchStandIn: FaultyRetriever;
+  let memory: GuardedBackend;
+  let composer: HomeFeedComposer;
+  const ranker = new InProcessRanker();
+
+  const build = (rankerOverride: Ranker = ranker) =>
+    new HomeFeedComposer({
+      backends: { memory, elasticsearch: new GuardedBackend(elasticsearchStandIn) },
+      ranker: rankerOverride,
+      trackingSecret: 'test-secret',
+    });
+
+  beforeEach(async () => {
+    index = new LivestreamIndex();
+    await index.write({ upserts: docs(), deletions: [] });
+    memory = new GuardedBackend(new MemoryRetriever(index));
+    // Stands in for Elasticsearch: another backend answering from the same docs.
+    elasticsearchStandIn = new FaultyRetriever(new MemoryRetriever(index), 'elasticsearch');
+    composer = build();
+  });
+
+  it('shows a returning user the followed sellers first, then the rest, without duplicates', async () => {
+    const feed = await composer.compose(DEFAULT_HOME_FEED_CONFIG, { user: returning, now: NOW });
+
+    expect(feed.carousels.map((c) => c.id)).toEqual(['following', 'for-you', 'similar-sellers', 'trending']);
+    expect(feed.carousels[0]!.items.map((i) => i.livestreamId)).toEqual(['f1-a', 'f1-b']);
+    expect(feed.carousels[0]!.items[0]!.reason).toBe('Live from a seller you follow');
+    const all = feed.carousels.flatMap((c) => c.items.map((i) => i.livestreamId));
+    expect(new Set(all).size).toBe(all.length);
+    expect(feed.omitted).toEqual([expect.objectContaining({ id: 'new-user-hot', status: 'gated' })]);
+    expect(feed.carousels.find((c) => c.id === 'for-you')!.filtered['placed-higher']).toBe(2);
+  });
+
+  it('gives a new user the new-user carousel and nothing that needs history', async () => {
+    const feed = await composer.compose(DEFAULT_HOME_FEED_CONFIG, { user: newcomer, now: NOW });
+
+    expect(feed.carousels.map((c) => c.id)).toEqual(['new-user-hot', 'trending']);
+    const hot = feed.carousels[0]!;
+    expect(hot.items.length).toBeGreaterThanOrEqual(3);
+    expect(hot.items.every((i) => i.doc.auction !== null)).toBe(true);
+    expect(hot.servedBy).toEqual({ retrieval: 'memory', retrievalReason: 'primary', ranking: 'in-process' });
+  });
+
+  it('never serves a stream twice across pages of a session', async () => {
+    const served: string[] = [];
+    for (let page = 0; page < 4; page++) {
+      const feed = await composer.compose(DEFAULT_HOME_FEED_CONFIG, {
+        user: returning,
+        now: NOW,
+        excludedIds: served,
+      });
+      served.push(...feed.carousels.flatMap((c) => c.items.map((i) => i.livestreamId)));
+    }
+    expect(new Set(served).size).toBe(served.length);
+    expect(served.length).toBe(32);
+  });
+
+  it('drops a stream that ended and one from a blocked seller', async () => {
+    await index.write({
+      upserts: [livestreamDocFixture({ livestreamId: 'f1-a', sellerId: 'f1', status: 'ended', version: 2 })],
+      deletions: [],
+    });
+    const feed = await composer.compose(DEFAULT_HOME_FEED_CONFIG, {
+      user: { ...returning, blockedSellers: ['seller-0'] },
+      now: NOW,
+    });
+    const all = feed.carousels.flatMap((c) => c.items.map((i) => i.livestreamId));
+    expect(all).not.toContain('f1-a');
+    expect(all).not.toContain('s00');
+    expect(feed.carousels[0]!.items.map((i) => i.livestreamId)).toEqual(['f1-b']);
+  });
+
+  it('answers from the fallback when the primary backend is switched off, and still fills the feed', async () => {
+    memory.isolate();
+    const feed = await composer.compose(DEFAULT_HOME_FEED_CONFIG, { user: returning, now: NOW });
+
+    expect(feed.carousels.map((c) => c.id)).toEqual(['following', 'for-you', 'similar-sellers', 'trending']);
+    for (const shown of feed.carousels)
+      expect(shown.servedBy).toMatchObject({
+        retrieval: 'elasticsearch',
+        retrievalReason: 'fallback-circuit-open',
+      });
+  });
+
+  it('keeps retrieval order when ranking fails, and says so', async () => {
+    const failing: Ranker = {
+      name: 'grpc',
+      rank: () => Promise.reject(new Error('Rank UNAVAILABLE: no connection')),
+    };
+    const feed = await build(failing).compose(DEFAULT_HOME_FEED_CONFIG, { user: returning, now: NOW });
+
+    expect(feed.carousels.length).toBe(4);
+    expect(feed.carousels.every((c) => c.servedBy.ranking === 'retrieval-order')).toBe(true);
+  });
+
+  it('leaves out a carousel whose only backend hangs, cancelling the call, and shows the rest', async () => {
+    elasticsearchStandIn.fault = { kind: 'hang' };
+    const config: HomeFeedConfig = {
+      requestBudgetMs: 60,
+      carousels: [
+        carousel({ id: 'trending' }),
+        carousel({
+          id: 'for-you',
+          retrieval: { strategy: 'category-affinity', primary: 'elasticsearch', budgetMs: 50, limit: 50 },
+        }),
+      ],
+    };
+    const started = performance.now();
+    const feed = await composer.compose(config, { user: returning, now: NOW });
+
+    expect(feed.carousels.map((c) => c.id)).toEqual(['trending']);
+    expect(feed.omitted).toEqual([expect.objectContaining({ id: 'for-you', status: 'failed' })]);
+    expect(performance.now() - started).toBeLessThan(1_000);
+    expect(elasticsearchStandIn.cancelled).toBe(1);
+  });
+
+  it('answers within the request budget when a stage ignores cancellation, leaving its carousels out', async () => {
+    const stuck: Ranker = { name: 'grpc', rank: () => new Promise(() => undefined) };
+    const config: HomeFeedConfig = { ...DEFAULT_HOME_FEED_CONFIG, requestBudgetMs: 40 };
+    const started = performance.now();
+    const feed = await build(stuck).compose(config, { user: returning, now: NOW });
+
+    expect(performance.now() - started).toBeLessThan(500);
+    expect(feed.carousels).toEqual([]);
+    expect(feed.omitted.map((c) => [c.id, c.status, c.detail])).toEqual([
+      ['following', 'failed', 'request budget exhausted'],
+      ['new-user-hot', 'gated', 'for new users only'],
+      ['for-you', 'failed', 'request budget exhausted'],
+      ['similar-sellers', 'failed', 'request budget exhausted'],
+      ['trending', 'failed', 'request budget exhausted'],
+    ]);
+  });
+
+  it('signs tracking tokens per user, carousel and stream', async () => {
+    const feed = await composer.compose(DEFAULT_HOME_FEED_CONFIG, { user: returning, now: NOW });
+    const item = feed.carousels[0]!.items[0]!;
+    const [payload, signature] = item.trackingToken.split('.');
+    expect(JSON.parse(Buffer.from(payload!, 'base64url').toString())).toEqual({
+      u: 'user-1',
+      c: 'following',
+      l: 'f1-a',
+    });
+    expect(signature).toHaveLength(22);
+  });
+});
