@@ -18,6 +18,7 @@ const esmOnlyPackages = [
   '@nestjs',
   '@fastify',
   'fastify',
+  'content-disposition',
   'cookie',
   'file-type',
   'strtok3',

@@ -11,6 +11,7 @@ describe('feed-api in embedded mode', () => {
     const config = loadFeedApiConfig({
       SIMULATOR_EVENTS_PER_SECOND: '3000',
       SIMULATOR_MALFORMED_RATE: '0.02',
+      GRAPHQL_QUERY_CACHE: 'false',
     });
     app = await createTestApp(AppModule.forRoot(config));
   });

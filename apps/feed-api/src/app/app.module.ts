@@ -1,9 +1,13 @@
 import { PlatformModule } from '@crest/platform';
 import { type DynamicModule, Module } from '@nestjs/common';
+import { GraphQLModule } from '@nestjs/graphql';
+import { MercuriusDriver, type MercuriusDriverConfig } from '@nestjs/mercurius';
 
 import { EmbeddedMarketplaceService, FEED_API_CONFIG } from './embedded/embedded-marketplace.service';
 import { eventBusProvider } from './embedded/event-bus.provider';
 import { MarketplaceController } from './embedded/marketplace.controller';
+import { FeedResolver } from './feed/feed.resolver';
+import { FeedService } from './feed/feed.service';
 import { type FeedApiConfig } from './feed-api.config';
 
 @Module({})
@@ -16,12 +20,22 @@ export class AppModule {
           name: 'feed-api',
           mode: config.KAFKA_BROKERS ? `kafka ${config.KAFKA_BROKERS.join(',')}` : 'embedded',
         }),
+        GraphQLModule.forRoot<MercuriusDriverConfig>({
+          driver: MercuriusDriver,
+          autoSchemaFile: true,
+          sortSchema: true,
+          graphiql: true,
+          queryDepth: 8,
+          cache: config.GRAPHQL_QUERY_CACHE,
+        }),
       ],
       controllers: [MarketplaceController],
       providers: [
         { provide: FEED_API_CONFIG, useValue: config },
         eventBusProvider(config),
         EmbeddedMarketplaceService,
+        FeedService,
+        FeedResolver,
       ],
     };
   }

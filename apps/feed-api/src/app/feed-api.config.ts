@@ -1,6 +1,8 @@
+import { randomBytes } from 'node:crypto';
+
 import { BaseAppConfig, IsBrokerList, IsPort, loadConfig, parseBoolean } from '@crest/platform';
 import { Transform, Type } from 'class-transformer';
-import { IsBoolean, IsInt, IsNumber, Max, Min } from 'class-validator';
+import { IsBoolean, IsInt, IsNumber, IsString, Max, Min, MinLength } from 'class-validator';
 
 /**
  * feed-api settings. With nothing set it runs embedded: in-process bus, and the marketplace simulator
@@ -47,6 +49,26 @@ export class FeedApiConfig extends BaseAppConfig {
   @Min(1)
   @Max(100_000)
   SIMULATOR_LIVE_STREAMS = 200;
+
+  /**
+   * Signs cursors and tracking tokens. Every instance of a deployment needs the same value; the default (a
+   * random one per process) only suits a single embedded instance.
+   */
+  @IsString()
+  @MinLength(16, { message: 'FEED_SECRET must be at least 16 characters' })
+  FEED_SECRET = randomBytes(24).toString('base64url');
+
+  /**
+   * Mercurius's cache of parsed and validated queries. Tests turn it off: mercurius loads it with a dynamic
+   * import, which Jest's CommonJS runtime cannot run.
+   */
+  @Transform(({ value }) => parseBoolean(value))
+  @IsBoolean({ message: 'GRAPHQL_QUERY_CACHE must be true or false' })
+  GRAPHQL_QUERY_CACHE = true;
+
+  /** GrowthBook features payload (embedded mode). Missing or invalid: the built-in feed config serves. */
+  @IsString()
+  GROWTHBOOK_PAYLOAD_FILE = 'libs/experiments/payloads/home-feed.example.json';
 }
 
 export function loadFeedApiConfig(env: Record<string, string | undefined>): FeedApiConfig {

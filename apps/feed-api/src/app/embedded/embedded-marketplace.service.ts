@@ -1,5 +1,6 @@
 import { MARKETPLACE_TOPICS } from '@crest/event-schemas';
 import { consumeMarketplaceEvents, type EventBus, publishEvents, type Subscription } from '@crest/messaging';
+import { LivestreamIndex } from '@crest/retrieval';
 import { LivestreamDocEmitter, MemoryDocSink, SignalPipeline, startIngest } from '@crest/signals';
 import { MarketplaceSimulator, runSimulatorInRealTime, type SimulatedItem } from '@crest/testing';
 import {
@@ -31,7 +32,9 @@ export class EmbeddedMarketplaceService implements OnApplicationBootstrap, OnApp
   /** The push pipeline of libs/signals, in-process: docs land in the memory sink (the local replica). */
   readonly pipeline = new SignalPipeline();
   readonly docs = new MemoryDocSink();
-  private readonly emitter = new LivestreamDocEmitter(this.pipeline, [this.docs]);
+  /** The memory retrieval replica the home feed reads. */
+  readonly index = new LivestreamIndex();
+  private readonly emitter = new LivestreamDocEmitter(this.pipeline, [this.docs, this.index]);
 
   constructor(
     @Inject(EVENT_BUS) private readonly bus: EventBus,
@@ -60,6 +63,12 @@ export class EmbeddedMarketplaceService implements OnApplicationBootstrap, OnApp
       targetLiveStreams: this.config.SIMULATOR_LIVE_STREAMS,
       startTime: Date.now(),
     });
+    // The simulated sellers' batch features, as the seller-features import would load them.
+    for (const features of simulator.sellerFeatures())
+      this.pipeline.setSellerFeatures(features.sellerId, {
+        score: features.score,
+        embedding: features.embedding,
+      });
     this.simulatorRun = runSimulatorInRealTime({
       simulator,
       signal: this.abort.signal,

@@ -1,0 +1,111 @@
+import { type ComposedCarousel, type FeedItem } from '@crest/feed';
+import { Args, Context, ID, Int, Query, Resolver } from '@nestjs/graphql';
+import { GraphQLError } from 'graphql';
+
+import { Carousel, CarouselConnection, LivestreamCard, LivestreamCardConnection } from './feed.models';
+import { type FeedPage, FeedService } from './feed.service';
+import { type FeedCursorState, InvalidCursorError } from './feed-cursor';
+
+export const MAX_CAROUSELS_PER_PAGE = 10;
+export const MAX_ITEMS_PER_PAGE = 50;
+/** The viewer: production takes it from authentication; here a header names the user to view the feed as. */
+export const USER_HEADER = 'x-crest-user-id';
+
+interface GraphQLContext {
+  req?: { headers: Record<string, string | string[] | undefined> };
+}
+
+@Resolver()
+export class FeedResolver {
+  constructor(private readonly feed: FeedService) {}
+
+  @Query(() => CarouselConnection, { description: 'The personalised home feed: carousels of live streams' })
+  async homeFeed(
+    @Context() context: GraphQLContext,
+    @Args('first', { type: () => Int, defaultValue: 5 }) first: number,
+    @Args('after', { type: () => String, nullable: true }) after: string | null,
+  ): Promise<CarouselConnection> {
+    checkFirst('first', first, MAX_CAROUSELS_PER_PAGE);
+    const page = await this.feed.homeFeed(viewer(context), first, this.decode(after, 'home'));
+    return this.connection(page, (carousel) => this.toCarousel(carousel));
+  }
+
+  @Query(() => LivestreamCardConnection, { description: 'Scroll one carousel further' })
+  async carousel(
+    @Context() context: GraphQLContext,
+    @Args('id', { type: () => ID }) id: string,
+    @Args('first', { type: () => Int, defaultValue: 10 }) first: number,
+    @Args('after', { type: () => String, nullable: true }) after: string | null,
+  ): Promise<LivestreamCardConnection> {
+    checkFirst('first', first, MAX_ITEMS_PER_PAGE);
+    const page = await this.feed.carousel(viewer(context), id, first, this.decode(after, id));
+    return this.connection(page, toCard);
+  }
+
+  private toCarousel(carousel: ComposedCarousel): Carousel {
+    const page = this.feed.itemsPage(carousel.id, carousel.items, carousel.more.length > 0, []);
+    return {
+      id: carousel.id,
+      title: carousel.title,
+      layout: carousel.layout,
+      items: this.connection(page, toCard),
+    };
+  }
+
+  private decode(cursor: string | null | undefined, scope: string): FeedCursorState | null {
+    if (cursor === null || cursor === undefined) return null;
+    try {
+      return this.feed.cursors.decode(cursor, scope);
+    } catch (error) {
+      if (error instanceof InvalidCursorError)
+        throw new GraphQLError(error.message, { extensions: { code: 'BAD_USER_INPUT', argument: 'after' } });
+      throw error;
+    }
+  }
+
+  private connection<T, N>(page: FeedPage<T>, toNode: (value: T) => N) {
+    const cursors = page.states.map((state) => this.feed.cursors.encode(state));
+    return {
+      edges: page.nodes.map((value, i) => ({ cursor: cursors[i]!, node: toNode(value) })),
+      pageInfo: { hasNextPage: page.hasNextPage, endCursor: cursors.at(-1) ?? null },
+    };
+  }
+}
+
+function viewer(context: GraphQLContext): string {
+  const header = context.req?.headers[USER_HEADER];
+  const id = Array.isArray(header) ? header[0] : header;
+  return id && id.length <= 128 ? id : 'anonymous';
+}
+
+function checkFirst(name: string, value: number, max: number): void {
+  if (!Number.isInteger(value) || value < 1 || value > max)
+    throw new GraphQLError(`${name} must be an integer in [1, ${max}] (got ${value})`, {
+      extensions: { code: 'BAD_USER_INPUT', argument: name },
+    });
+}
+
+function toCard(item: FeedItem): LivestreamCard {
+  const doc = item.doc;
+  return {
+    id: item.livestreamId,
+    title: doc.title ?? '',
+    sellerId: doc.sellerId ?? null,
+    thumbnailUrl: doc.thumbnailUrl ?? null,
+    categories: [...doc.categoryIds],
+    viewers: doc.currentViewers,
+    status: doc.status ?? 'unknown',
+    auction: doc.auction
+      ? {
+          currentBidMinor: doc.auction.currentBidMinor ?? 0,
+          currency: doc.auction.currency ?? 'USD',
+          endsAt: doc.auction.endsAt,
+          bids: doc.auction.bids ?? 0,
+        }
+      : null,
+    giveaway: doc.giveaway ? { prize: doc.giveaway.prize ?? '', endsAt: doc.giveaway.endsAt } : null,
+    reason: item.reason,
+    trackingToken: item.trackingToken,
+    score: item.score,
+  };
+}

@@ -1,0 +1,169 @@
+import { EXPOSURES_TOPIC } from '@crest/event-schemas';
+import { Experiments, ExposureLog, type HomeFeedConfig } from '@crest/experiments';
+import { type ComposedCarousel, type FeedItem, type FeedUser, HomeFeedComposer } from '@crest/feed';
+import { type EventBus } from '@crest/messaging';
+import { InProcessRanker } from '@crest/ranking';
+import { GuardedBackend, MemoryRetriever, RetrievalMetrics } from '@crest/retrieval';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+
+import { EmbeddedMarketplaceService, FEED_API_CONFIG } from '../embedded/embedded-marketplace.service';
+import { EVENT_BUS } from '../embedded/event-bus.provider';
+import { type FeedApiConfig } from '../feed-api.config';
+import { FeedCursors, type FeedCursorState } from './feed-cursor';
+
+export interface FeedPage<T> {
+  nodes: T[];
+  /** The cursor state after each node. */
+  states: FeedCursorState[];
+  hasNextPage: boolean;
+}
+
+/**
+ * The home feed of embedded mode: the composer over the in-process replica (memory retrieval), the
+ * in-process ranker and GrowthBook features from the local payload file; exposures go to the event bus.
+ */
+@Injectable()
+export class FeedService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('FeedService');
+  readonly metrics = new RetrievalMetrics();
+  readonly memory: GuardedBackend;
+  readonly cursors: FeedCursors;
+  private readonly composer: HomeFeedComposer;
+  private readonly exposures: ExposureLog;
+  private experiments!: Experiments;
+
+  constructor(
+    private readonly marketplace: EmbeddedMarketplaceService,
+    @Inject(EVENT_BUS) bus: EventBus,
+    @Inject(FEED_API_CONFIG) private readonly config: FeedApiConfig,
+  ) {
+    this.memory = new GuardedBackend(new MemoryRetriever(marketplace.index), { metrics: this.metrics });
+    this.composer = new HomeFeedComposer({
+      backends: { memory: this.memory },
+      ranker: new InProcessRanker(),
+      trackingSecret: config.FEED_SECRET,
+      metrics: this.metrics,
+    });
+    this.cursors = new FeedCursors(config.FEED_SECRET);
+    this.exposures = new ExposureLog(bus, { topic: EXPOSURES_TOPIC });
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    this.experiments = await Experiments.start({
+      payloadFile: this.config.GROWTHBOOK_PAYLOAD_FILE,
+      exposures: this.exposures,
+      logger: { log: (m) => this.logger.log(m), error: (m) => this.logger.error(m) },
+    });
+    this.logger.log(`feature payload: ${this.experiments.status().source}`);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.experiments?.stop();
+    await this.exposures.close();
+  }
+
+  /** What feed-api knows of a user: follows and decayed affinities from the user signals. */
+  userOf(userId: string): FeedUser {
+    const signals = this.marketplace.pipeline.userSignals(userId);
+    const categoryAffinities: Record<string, number> = {};
+    for (const category of signals.followedCategories) categoryAffinities[category] = 1;
+    for (const [category, score] of Object.entries(signals.categoryAffinity))
+      if (score > 0) categoryAffinities[category] = (categoryAffinities[category] ?? 0) + score;
+    const newUser = signals.followedSellers.length === 0 && Object.keys(categoryAffinities).length === 0;
+    return {
+      userId,
+      newUser,
+      followedSellers: signals.followedSellers,
+      categoryAffinities,
+      embedding: this.tasteOf(signals.followedSellers),
+    };
+  }
+
+  async homeFeed(
+    userId: string,
+    first: number,
+    after: FeedCursorState | null,
+  ): Promise<FeedPage<ComposedCarousel>> {
+    const user = this.userOf(userId);
+    const config = this.configFor(user);
+    const feed = await this.composer.compose(config, {
+      user,
+      now: Date.now(),
+      excludedIds: after?.served ?? [],
+    });
+    const shownBefore = new Set(after?.carousels ?? []);
+    const fresh = feed.carousels.filter((c) => !shownBefore.has(c.id));
+    const page = fresh.slice(0, first);
+    const states: FeedCursorState[] = [];
+    const carousels = [...(after?.carousels ?? [])];
+    const served = [...(after?.served ?? [])];
+    for (const carousel of page) {
+      carousels.push(carousel.id);
+      served.push(...carousel.items.map((i) => i.livestreamId));
+      states.push({ scope: 'home', carousels: [...carousels], served: [...served] });
+    }
+    return { nodes: page, states, hasNextPage: fresh.length > first };
+  }
+
+  async carousel(
+    userId: string,
+    id: string,
+    first: number,
+    after: FeedCursorState | null,
+  ): Promise<FeedPage<FeedItem>> {
+    const user = this.userOf(userId);
+    const carousel = this.configFor(user).carousels.find((c) => c.id === id);
+    if (!carousel) return { nodes: [], states: [], hasNextPage: false };
+    const single: HomeFeedConfig = {
+      requestBudgetMs: this.configFor(user).requestBudgetMs,
+      carousels: [{ ...carousel, size: { page: first, min: 0 } }],
+    };
+    const feed = await this.composer.compose(single, {
+      user,
+      now: Date.now(),
+      excludedIds: after?.served ?? [],
+    });
+    const shown = feed.carousels[0];
+    if (!shown) return { nodes: [], states: [], hasNextPage: false };
+    return this.itemsPage(id, shown.items, shown.more.length > 0, after?.served ?? []);
+  }
+
+  itemsPage(
+    scope: string,
+    items: FeedItem[],
+    hasNextPage: boolean,
+    servedBefore: readonly string[],
+  ): FeedPage<FeedItem> {
+    const served = [...servedBefore];
+    const states = items.map((item) => {
+      served.push(item.livestreamId);
+      return { scope, carousels: [], served: [...served] };
+    });
+    return { nodes: items, states, hasNextPage };
+  }
+
+  private configFor(user: FeedUser): HomeFeedConfig {
+    return this.experiments.forRequest({ userId: user.userId, newUser: user.newUser }).feedConfig().config;
+  }
+
+  /** A user's taste: the mean embedding of the sellers they follow that have one. */
+  private tasteOf(sellers: readonly string[]): number[] | null {
+    let sum: number[] | null = null;
+    let count = 0;
+    for (const sellerId of sellers)
+      for (const doc of this.marketplace.index.liveOfSeller(sellerId)) {
+        const embedding = doc.seller.embedding;
+        if (!embedding) continue;
+        sum = sum ? sum.map((x, i) => x + embedding[i]!) : [...embedding];
+        count++;
+        break;
+      }
+    return sum && count > 0 ? sum.map((x) => x / count) : null;
+  }
+}
