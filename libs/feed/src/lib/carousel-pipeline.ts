@@ -178,18 +178,23 @@ export class CarouselPipeline {
   }
 
   private decorate(doc: RetrievedDoc, score: number, request: FeedRequest): FeedItem {
-    const reason = (REASONS[this.config.retrieval.strategy] ?? (() => 'Recommended for you'))(doc, request);
+    const secret = this.deps.trackingSecret;
+    const carouselId = this.config.id;
+    const strategy = this.config.retrieval.strategy;
+    let reason: string | undefined;
+    let token: string | undefined;
+    // Most ranked items are never shown (they fall past the page or are placed higher): the reason and the
+    // signed token, an HMAC each, are computed only when read.
     return {
       livestreamId: doc.livestreamId,
       doc,
       score,
-      reason,
-      trackingToken: trackingToken(
-        this.deps.trackingSecret,
-        request.user.userId,
-        this.config.id,
-        doc.livestreamId,
-      ),
+      get reason() {
+        return (reason ??= (REASONS[strategy] ?? (() => 'Recommended for you'))(doc, request));
+      },
+      get trackingToken() {
+        return (token ??= trackingToken(secret, request.user.userId, carouselId, doc.livestreamId));
+      },
     };
   }
 }
@@ -208,13 +213,16 @@ export function trackingToken(
   return `${payload}.${signature}`;
 }
 
+const NO_EMBEDDING: readonly number[] = Object.freeze([]);
+
 function toRankCandidate(candidate: Candidate): RankCandidate {
   const doc = candidate.doc;
   const at = (iso: string | null | undefined) => (iso ? Date.parse(iso) : undefined);
   return {
     livestreamId: candidate.livestreamId,
     sellerId: doc.sellerId ?? '',
-    categoryIds: [...doc.categoryIds],
+    // Read-only views of the doc's arrays: copying them for every candidate dominated the conversion.
+    categoryIds: doc.categoryIds as string[],
     retrievalScore: candidate.score,
     stream: {
       momentum: doc.momentum,
@@ -228,6 +236,9 @@ function toRankCandidate(candidate: Candidate): RankCandidate {
       auctionEndsAtMs: at(doc.auction?.endsAt),
       giveawayEndsAtMs: at(doc.giveaway?.endsAt),
     },
-    seller: { score: doc.seller.score ?? undefined, embedding: [...(doc.seller.embedding ?? [])] },
+    seller: {
+      score: doc.seller.score ?? undefined,
+      embedding: (doc.seller.embedding ?? NO_EMBEDDING) as number[],
+    },
   };
 }

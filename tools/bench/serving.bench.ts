@@ -1,0 +1,133 @@
+/**
+ * homeFeed serving at a fixed arrival rate (open loop: latency counts from each request's scheduled send
+ * time, so a slow server cannot hide its queue: no coordinated omission), HDR histograms, against the built
+ * feed-api in embedded mode as its own process. Then steps the rate up to find the saturation throughput
+ * (the highest rate whose p99 stays within the goal).
+ *   npx tsx tools/bench/serving.bench.ts [--rate 1000] [--seconds 60] [--steps 500,1000,1500,2000,3000]
+ * Builds dist/apps/feed-api first when it is missing.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+
+import { type BenchRow, latencyHistogram, percentiles, report } from './bench-report';
+
+const { values } = parseArgs({
+  options: {
+    rate: { type: 'string', default: '1000' },
+    seconds: { type: 'string', default: '60' },
+    steps: { type: 'string', default: '500,1000,1500,2000,3000' },
+    'step-seconds': { type: 'string', default: '10' },
+    'p99-goal-ms': { type: 'string', default: '20' },
+  },
+});
+const root = join(__dirname, '../..');
+const port = 39_700;
+const QUERY = JSON.stringify({
+  query:
+    '{ homeFeed(first: 5) { edges { node { id title items { edges { node { id title viewers status reason trackingToken auction { currentBidMinor endsAt } } } pageInfo { endCursor } } } } } }',
+});
+
+async function startFeedApi() {
+  const main = join(root, 'dist/apps/feed-api/main.js');
+  if (!existsSync(main)) execFileSync('npx', ['nx', 'build', 'feed-api'], { cwd: root, stdio: 'inherit' });
+  const child = spawn(process.execPath, [main], {
+    cwd: root,
+    env: { ...process.env, PORT: String(port), LOG_LEVEL: 'warn' },
+    stdio: 'inherit',
+  });
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    try {
+      const body = (await (await post()).json()) as { data?: { homeFeed?: { edges: unknown[] } } };
+      if ((body.data?.homeFeed?.edges.length ?? 0) > 0) return child;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  child.kill();
+  throw new Error('feed-api did not serve a feed within 60 s');
+}
+
+function post(user?: string) {
+  return fetch(`http://127.0.0.1:${port}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(user ? { 'x-crest-user-id': user } : {}) },
+    body: QUERY,
+  });
+}
+
+/** Sends `rate` requests per second for `seconds`, each at its scheduled time; latency from that time. */
+async function fixedRate(name: string, rate: number, seconds: number): Promise<BenchRow> {
+  const histogram = latencyHistogram();
+  let errors = 0;
+  let done = 0;
+  const total = Math.round(rate * seconds);
+  const interval = 1000 / rate;
+  const started = performance.now();
+  const inFlight = new Set<Promise<void>>();
+  for (let i = 0; i < total; i++) {
+    const scheduled = started + i * interval;
+    const wait = scheduled - performance.now();
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    const request = post(i % 4 === 0 ? undefined : `bench-user-${i % 500}`)
+      .then(async (response) => {
+        const body = (await response.json()) as { errors?: unknown[] };
+        if (!response.ok || body.errors) errors++;
+      })
+      .catch(() => {
+        errors++;
+      })
+      .finally(() => {
+        histogram.recordValue(Math.max(1, Math.round((performance.now() - scheduled) * 1000)));
+        done++;
+        inFlight.delete(request);
+      });
+    inFlight.add(request);
+  }
+  await Promise.all(inFlight);
+  const elapsed = (performance.now() - started) / 1000;
+  return {
+    name,
+    items: done,
+    seconds: elapsed,
+    throughputPerSecond: done / elapsed,
+    latencyUs: percentiles(histogram, 'homeFeed, from scheduled send'),
+    notes: errors > 0 ? `${errors} errors` : undefined,
+  };
+}
+
+async function main(): Promise<void> {
+  const service = await startFeedApi();
+  const rows: BenchRow[] = [];
+  try {
+    await fixedRate('warm-up', 200, 5);
+    const rate = Number(values.rate);
+    rows.push(await fixedRate(`embedded homeFeed @${rate}/s`, rate, Number(values.seconds)));
+    const goalUs = Number(values['p99-goal-ms']) * 1000;
+    let saturation = 0;
+    for (const step of values.steps.split(',').map(Number)) {
+      const row = await fixedRate(`step @${step}/s`, step, Number(values['step-seconds']));
+      rows.push(row);
+      if (row.latencyUs!.p99 <= goalUs && !row.notes) saturation = step;
+      else break;
+    }
+    console.log(
+      `saturation: the highest step rate with p99 <= ${values['p99-goal-ms']} ms and no errors: ${saturation}/s`,
+    );
+    rows.push({
+      name: `saturation (p99 <= ${values['p99-goal-ms']} ms)`,
+      items: 0,
+      seconds: 0,
+      throughputPerSecond: saturation,
+    });
+  } finally {
+    service.kill('SIGTERM');
+  }
+  report('serving', { rate: values.rate, seconds: values.seconds, steps: values.steps }, rows);
+  process.exit(0);
+}
+
+void main();
