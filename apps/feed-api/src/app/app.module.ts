@@ -2,6 +2,7 @@ import { PlatformModule } from '@crest/platform';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { GraphQLModule } from '@nestjs/graphql';
 import { MercuriusDriver, type MercuriusDriverConfig } from '@nestjs/mercurius';
+import { NoSchemaIntrospectionCustomRule } from 'graphql';
 
 import { EmbeddedMarketplaceService, FEED_API_CONFIG } from './embedded/embedded-marketplace.service';
 import { eventBusProvider } from './embedded/event-bus.provider';
@@ -24,7 +25,8 @@ export class AppModule {
           driver: MercuriusDriver,
           autoSchemaFile: true,
           sortSchema: true,
-          graphiql: true,
+          graphiql: config.GRAPHQL_INTROSPECTION,
+          validationRules: config.GRAPHQL_INTROSPECTION ? [] : [NoSchemaIntrospectionCustomRule],
           queryDepth: 8,
           // Compiles a query to JavaScript after its first run (graphql-jit): the feed query repeats.
           jit: 1,

@@ -66,6 +66,11 @@ export class FeedApiConfig extends BaseAppConfig {
   @IsBoolean({ message: 'GRAPHQL_QUERY_CACHE must be true or false' })
   GRAPHQL_QUERY_CACHE = true;
 
+  /** Schema introspection and GraphiQL. Turn off in production: clients do not need the schema at runtime. */
+  @Transform(({ value }) => parseBoolean(value))
+  @IsBoolean({ message: 'GRAPHQL_INTROSPECTION must be true or false' })
+  GRAPHQL_INTROSPECTION = true;
+
   /** GrowthBook features payload (embedded mode). Missing or invalid: the built-in feed config serves. */
   @IsString()
   GROWTHBOOK_PAYLOAD_FILE = 'libs/experiments/payloads/home-feed.example.json';

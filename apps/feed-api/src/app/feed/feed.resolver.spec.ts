@@ -136,4 +136,43 @@ describe('homeFeed over GraphQL (embedded mode)', () => {
     if (process.env['UPDATE_SCHEMA'] === '1') writeFileSync(SCHEMA_FILE, `${schema}\n`);
     expect(readFileSync(SCHEMA_FILE, 'utf8')).toBe(`${schema}\n`);
   });
+
+  it('answers introspection while it is on', async () => {
+    expect((await query('{ __schema { queryType { name } } }')).data).toEqual({
+      __schema: { queryType: { name: 'Query' } },
+    });
+  });
+});
+
+describe('GraphQL with introspection off (production)', () => {
+  it('refuses introspection queries and serves no GraphiQL, but answers the feed', async () => {
+    const app = await createTestApp(
+      AppModule.forRoot(
+        loadFeedApiConfig({
+          SIMULATOR_ENABLED: 'false',
+          GRAPHQL_QUERY_CACHE: 'false',
+          GRAPHQL_INTROSPECTION: 'false',
+        }),
+      ),
+    );
+    const post = (text: string) =>
+      app.inject({
+        method: 'POST',
+        url: '/graphql',
+        headers: { 'content-type': 'application/json' },
+        payload: JSON.stringify({ query: text }),
+      });
+    try {
+      const introspection = (await post('{ __schema { types { name } } }')).json() as {
+        errors: Array<{ message: string }>;
+      };
+      expect(introspection.errors[0]!.message).toMatch(/introspection/i);
+      expect((await app.inject({ method: 'GET', url: '/graphiql' })).statusCode).toBe(404);
+      expect(
+        ((await post('{ homeFeed { edges { cursor } } }')).json() as { errors?: unknown }).errors,
+      ).toBeUndefined();
+    } finally {
+      await app.close();
+    }
+  });
 });
