@@ -78,7 +78,7 @@ async function sequential(name: string, rank: (r: RankRequest) => Promise<unknow
     items: calls,
     seconds: elapsed,
     throughputPerSecond: calls / elapsed,
-    latencyUs: percentiles(histogram, 'one Rank of 200 candidates'),
+    latencyUs: percentiles(histogram, 'one Rank call, sequential'),
   } satisfies BenchRow;
 }
 
@@ -145,6 +145,9 @@ async function main(): Promise<void> {
   const grpc = new GrpcRanker({ address: `127.0.0.1:${port}`, defaultBudgetMs: 1_000 });
   try {
     rows.push(await sequential('gRPC Rank on localhost, 200 candidates', (r) => grpc.rank(r), requests));
+    // The transport's own floor on this machine: the same round trip with one candidate.
+    const tiny = requests.map((r) => ({ ...r, candidates: r.candidates.slice(0, 1) }));
+    rows.push(await sequential('gRPC Rank on localhost, 1 candidate (floor)', (r) => grpc.rank(r), tiny));
     rows.push(await saturated('gRPC Rank, saturated (client encodes)', (r) => grpc.rank(r), requests));
     // The service's own capacity: requests encoded once up front, responses left as bytes, so the load
     // generator (one Node process, ~1 ms of protobuf work per 200-candidate call) is not what saturates.

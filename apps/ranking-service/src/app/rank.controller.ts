@@ -31,7 +31,7 @@ export class RankController {
     try {
       this.checkDeadline(call);
       const started = performance.now();
-      const response = rankWithRegistry(this.registry, normalize(request));
+      const response = rankWithRegistry(this.registry, request);
       // The caller stopped waiting while we ranked: answering would be wasted work on the wire too.
       this.checkDeadline(call);
       this.metrics.latency.observe(
@@ -61,27 +61,6 @@ export class RankController {
 }
 
 class DeadlinePassed extends Error {}
-
-// proto-loader leaves empty repeated and map fields as they are; give the model what the types promise.
-function normalize(request: RankRequest): RankRequest {
-  return {
-    ...request,
-    candidates: (request.candidates ?? []).map((c) => ({
-      ...c,
-      categoryIds: c.categoryIds ?? [],
-      seller: c.seller ? { ...c.seller, embedding: c.seller.embedding ?? [] } : undefined,
-    })),
-    user: request.user
-      ? {
-          ...request.user,
-          followedSellers: request.user.followedSellers ?? [],
-          categoryAffinities: request.user.categoryAffinities ?? {},
-          embedding: request.user.embedding ?? [],
-        }
-      : undefined,
-    weightOverrides: request.weightOverrides ?? {},
-  };
-}
 
 function toRpcError(error: unknown): { code: status; message: string } {
   if (error instanceof DeadlinePassed) return { code: status.DEADLINE_EXCEEDED, message: 'deadline passed' };

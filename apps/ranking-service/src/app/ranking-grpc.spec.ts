@@ -128,6 +128,15 @@ describe('ranking-service over gRPC', () => {
     expect(outcome.fallback!.error).toMatch(/UNAVAILABLE/);
   });
 
+  it('connects ahead of the first call, and says when the service cannot be reached', async () => {
+    const up = new GrpcRanker({ address });
+    await expect(up.connect(2_000)).resolves.toBeUndefined();
+    up.close();
+    const down = new GrpcRanker({ address: `127.0.0.1:${await freePort()}` });
+    await expect(down.connect(200)).rejects.toThrow(/^Rank UNAVAILABLE: not reachable within 200 ms/);
+    down.close();
+  });
+
   it('answers gRPC health checks', async () => {
     const definition = loadPackageDefinition(loadSync(healthProtoPath, { enums: String })) as unknown as {
       grpc: { health: { v1: { Health: new (address: string, creds: unknown) => HealthClient } } };

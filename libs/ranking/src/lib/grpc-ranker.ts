@@ -59,6 +59,20 @@ export class GrpcRanker implements Ranker {
     });
   }
 
+  /**
+   * Connects the channel now instead of on the first call, whose short budget would otherwise go to the
+   * TCP and HTTP/2 handshakes (and fall back). Rejects when the service is not reachable within `timeoutMs`.
+   */
+  connect(timeoutMs = 5_000): Promise<void> {
+    return new Promise((resolve, reject) =>
+      this.client.waitForReady(Date.now() + timeoutMs, (error) =>
+        error
+          ? reject(new RankCallError('UNAVAILABLE', `not reachable within ${timeoutMs} ms: ${error.message}`))
+          : resolve(),
+      ),
+    );
+  }
+
   close(): void {
     this.client.close();
   }
