@@ -18,6 +18,9 @@ WORKDIR /app
 COPY --from=build --chown=node:node /src/node_modules ./node_modules
 COPY --from=build --chown=node:node /src/package.json ./package.json
 COPY --from=build --chown=node:node /src/dist/apps/${APP} ./dist
+# The pull model's migrations and Query Lambdas, read at runtime (CREST_SQL_DIR).
+COPY --from=build --chown=node:node /src/libs/retrieval/src/lib/sql ./sql
+ENV CREST_SQL_DIR=/app/sql
 USER node
 HEALTHCHECK --interval=10s --timeout=3s --retries=5 CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT)+'/health').then(r=>process.exit(r.ok?0:1)).catch(()=>process.exit(1))"
 CMD ["node", "dist/main.js"]

@@ -4,6 +4,9 @@
  * feed-api in embedded mode as its own process. Then steps the rate up to find the saturation throughput
  * (the highest rate whose p99 stays within the goal).
  *   npx tsx tools/bench/serving.bench.ts [--rate 1000] [--seconds 60] [--steps 500,1000,1500,2000,3000]
+ *   [--url http://127.0.0.1:3000 --label full-stack]   a feed-api already running (e.g. with Kafka and the
+ *                                                      ranking-service), instead of starting an embedded one
+ * The load generator is one client, so the feed-api it starts runs without the per-client rate limit.
  * Builds dist/apps/feed-api first when it is missing.
  */
 import { execFileSync, spawn } from 'node:child_process';
@@ -20,10 +23,13 @@ const { values } = parseArgs({
     steps: { type: 'string', default: '500,1000,1500,2000,3000' },
     'step-seconds': { type: 'string', default: '10' },
     'p99-goal-ms': { type: 'string', default: '20' },
+    url: { type: 'string' },
+    label: { type: 'string', default: 'embedded' },
   },
 });
 const root = join(__dirname, '../..');
 const port = 39_700;
+const feedUrl = values.url ?? `http://127.0.0.1:${port}`;
 const QUERY = JSON.stringify({
   query:
     '{ homeFeed(first: 5) { edges { node { id title items { edges { node { id title viewers status reason trackingToken auction { currentBidMinor endsAt } } } pageInfo { endCursor } } } } } }',
@@ -34,7 +40,7 @@ async function startFeedApi() {
   if (!existsSync(main)) execFileSync('npx', ['nx', 'build', 'feed-api'], { cwd: root, stdio: 'inherit' });
   const child = spawn(process.execPath, [main], {
     cwd: root,
-    env: { ...process.env, PORT: String(port), LOG_LEVEL: 'warn' },
+    env: { ...process.env, PORT: String(port), LOG_LEVEL: 'warn', RATE_LIMIT_PER_SECOND: '0' },
     stdio: 'inherit',
   });
   const deadline = Date.now() + 60_000;
@@ -52,7 +58,7 @@ async function startFeedApi() {
 }
 
 function post(user?: string) {
-  return fetch(`http://127.0.0.1:${port}/graphql`, {
+  return fetch(`${feedUrl}/graphql`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(user ? { 'x-crest-user-id': user } : {}) },
     body: QUERY,
@@ -100,12 +106,12 @@ async function fixedRate(name: string, rate: number, seconds: number): Promise<B
 }
 
 async function main(): Promise<void> {
-  const service = await startFeedApi();
+  const service = values.url ? null : await startFeedApi();
   const rows: BenchRow[] = [];
   try {
     await fixedRate('warm-up', 200, 5);
     const rate = Number(values.rate);
-    rows.push(await fixedRate(`embedded homeFeed @${rate}/s`, rate, Number(values.seconds)));
+    rows.push(await fixedRate(`${values.label} homeFeed @${rate}/s`, rate, Number(values.seconds)));
     const goalUs = Number(values['p99-goal-ms']) * 1000;
     let saturation = 0;
     for (const step of values.steps.split(',').map(Number)) {
@@ -124,9 +130,18 @@ async function main(): Promise<void> {
       throughputPerSecond: saturation,
     });
   } finally {
-    service.kill('SIGTERM');
+    service?.kill('SIGTERM');
   }
-  report('serving', { rate: values.rate, seconds: values.seconds, steps: values.steps }, rows);
+  report(
+    values.url ? `serving-${values.label}` : 'serving',
+    {
+      target: values.url ?? 'embedded feed-api',
+      rate: values.rate,
+      seconds: values.seconds,
+      steps: values.steps,
+    },
+    rows,
+  );
   process.exit(0);
 }
 

@@ -1,3 +1,4 @@
+export * from './lib/catch-up';
 export * from './lib/consume-events';
 export * from './lib/dead-letter';
 export * from './lib/event-bus.port';

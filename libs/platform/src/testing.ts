@@ -4,11 +4,19 @@ import { type DynamicModule } from '@nestjs/common';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 
-/** Boots an app's root module on Fastify, as main.ts does but without listening; use `app.inject`. */
-export async function createTestApp(rootModule: DynamicModule): Promise<NestFastifyApplication> {
+/**
+ * Boots an app's root module on Fastify, as main.ts does but without listening; use `app.inject`.
+ * `configure` runs before init, as bootstrapApp's `beforeListen` does (Fastify plugins such as a rate limit
+ * must be registered before the routes).
+ */
+export async function createTestApp(
+  rootModule: DynamicModule,
+  configure?: (app: NestFastifyApplication) => Promise<void>,
+): Promise<NestFastifyApplication> {
   const moduleRef = await Test.createTestingModule({ imports: [rootModule] }).compile();
   const app = moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter());
   app.enableShutdownHooks();
+  await configure?.(app);
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
   return app;

@@ -18,6 +18,16 @@ export class EventIngestorConfig extends BaseAppConfig {
   )
   ELASTICSEARCH_URL?: string;
 
+  /** Set: the pull model's store (docs, raw events, minute rollups, follows) on this PostgreSQL 14+. */
+  @IsOptional()
+  @Matches(/^postgres(ql)?:\/\/\S+$/, { message: 'PULL_MODEL_DATABASE_URL must be a postgres:// URL' })
+  PULL_MODEL_DATABASE_URL?: string;
+
+  /** The schema holding the pull model's tables (created and migrated at start). */
+  @IsString()
+  @Matches(/^[a-z_][a-z0-9_]{0,62}$/, { message: 'PULL_MODEL_SCHEMA must be a lowercase SQL identifier' })
+  PULL_MODEL_SCHEMA = 'crest';
+
   /** Alias the Elasticsearch sink writes through (and retrieval reads). */
   @IsString()
   @Matches(/^[a-z0-9._-]+$/, { message: 'ELASTICSEARCH_INDEX_ALIAS must be a lowercase index name' })

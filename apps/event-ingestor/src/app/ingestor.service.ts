@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 
 import { MARKETPLACE_TOPICS } from '@crest/event-schemas';
 import { type EventBus, InProcessEventBus, KafkaEventBus, type Subscription } from '@crest/messaging';
+import { PullModelEventSink, SqlDocSink, SqlStore } from '@crest/retrieval';
 import {
   consumeSellerFeatures,
   ElasticsearchDocSink,
@@ -35,6 +36,8 @@ export class IngestorService implements OnApplicationBootstrap, OnApplicationShu
   private readonly emitter: LivestreamDocEmitter;
   private readonly stateSink: StateTopicDocSink;
   private readonly elasticsearch?: { client: Client; sink: ElasticsearchDocSink };
+  /** The pull model's store (PULL_MODEL_DATABASE_URL): docs, raw events, rollups, follows. */
+  private readonly pullModel?: { store: SqlStore; events: PullModelEventSink };
   private subscription?: Subscription;
   private sellerFeatures?: Subscription;
   private ready = false;
@@ -58,6 +61,14 @@ export class IngestorService implements OnApplicationBootstrap, OnApplicationShu
         sink: new ElasticsearchDocSink(client, { alias: config.ELASTICSEARCH_INDEX_ALIAS }),
       };
       sinks.push(this.elasticsearch.sink);
+    }
+    if (config.PULL_MODEL_DATABASE_URL) {
+      const store = new SqlStore({
+        connectionString: config.PULL_MODEL_DATABASE_URL,
+        schema: config.PULL_MODEL_SCHEMA,
+      });
+      this.pullModel = { store, events: new PullModelEventSink(store) };
+      sinks.push(new SqlDocSink(store));
     }
     this.emitter = new LivestreamDocEmitter(this.pipeline, sinks, {
       emitIntervalMs: config.EMIT_INTERVAL_MS,
@@ -85,6 +96,13 @@ export class IngestorService implements OnApplicationBootstrap, OnApplicationShu
     await this.bus.ensureTopics(MARKETPLACE_TOPICS.map((name) => ({ name, partitions: 6 })));
     await this.stateSink.ensureTopic();
     await this.elasticsearch?.sink.ensureIndex();
+    if (this.pullModel) {
+      const applied = await this.pullModel.store.migrate();
+      if (applied.length > 0) this.logger.log(`pull model: applied migrations ${applied.join(', ')}`);
+      await this.pullModel.events.startMaintenance(60_000, (error) =>
+        this.logger.warn(`pull model maintenance failed, retrying in a minute: ${(error as Error).message}`),
+      );
+    }
     // Every instance needs every seller's features, so each reads the whole compacted topic itself.
     this.sellerFeatures = await consumeSellerFeatures(
       this.bus,
@@ -99,6 +117,11 @@ export class IngestorService implements OnApplicationBootstrap, OnApplicationShu
       fromBeginning: true,
       onDurable: (events, at) => this.metrics.durable(events, at),
       onDeadLettered: (topic, code) => this.metrics.deadLettered.inc({ topic, code }),
+      eventSinks: this.pullModel ? [this.pullModel.events] : [],
+      onEventSinkError: (error, sink) => {
+        this.metrics.sinkErrors.inc({ sink });
+        this.logger.warn(`event sink ${sink} failed, retrying: ${(error as Error).message}`);
+      },
       onRebuilt: (report) => {
         this.metrics.rebuilt(report);
         this.logger.log(
@@ -123,5 +146,7 @@ export class IngestorService implements OnApplicationBootstrap, OnApplicationShu
     await this.sellerFeatures?.close();
     await this.bus.close();
     await this.elasticsearch?.client.close();
+    this.pullModel?.events.stopMaintenance();
+    await this.pullModel?.store.close();
   }
 }

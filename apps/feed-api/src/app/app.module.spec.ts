@@ -57,11 +57,36 @@ describe('feed-api in embedded mode', () => {
     ]);
   });
 
-  it('says at / what it serves today', async () => {
+  it('says at / where the feed and the marketplace views are', async () => {
     const response = await app.inject({ method: 'GET', url: '/' });
     expect(response.json()).toMatchObject({
       service: 'feed-api',
-      homeFeed: expect.stringContaining('not yet available'),
+      homeFeed: expect.stringContaining('POST /graphql'),
+    });
+  });
+
+  it('publishes scripted events into the embedded marketplace, all or nothing', async () => {
+    const follow = {
+      eventId: '00000000-0000-4000-8000-0000000000aa',
+      version: 1,
+      occurredAt: new Date().toISOString(),
+      type: 'user.followed-seller',
+      userId: '9a8b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d',
+      sellerId: '0c7b1f3e-2d4a-4f1b-8e6c-5a9d3b2c1e00',
+      payload: {},
+    };
+    const ok = await app.inject({ method: 'POST', url: '/marketplace/events', payload: [follow] });
+    expect([ok.statusCode, ok.json()]).toEqual([202, { published: 1 }]);
+
+    const bad = await app.inject({
+      method: 'POST',
+      url: '/marketplace/events',
+      payload: [follow, { ...follow, type: 'user.teleported' }],
+    });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json()).toMatchObject({
+      message: 'invalid events; none published',
+      problems: [expect.stringMatching(/^\[1\] /)],
     });
   });
 
@@ -82,6 +107,38 @@ describe('feed-api in embedded mode', () => {
       'Invalid configuration for feed-api:\n' +
         '  - SIMULATOR_ENABLED: SIMULATOR_ENABLED must be true or false (got "maybe")\n' +
         '  - SIMULATOR_EVENTS_PER_SECOND: SIMULATOR_EVENTS_PER_SECOND must not be greater than 50000 (got "90000")',
+    );
+  });
+
+  it('switches parts to real backends by env and refuses incomplete or malformed settings by name', () => {
+    const config = loadFeedApiConfig({
+      ELASTICSEARCH_URL: 'http://es:9200',
+      RANKING_GRPC_URL: 'ranking:50051',
+      GROWTHBOOK_API_HOST: 'https://cdn.growthbook.io',
+      GROWTHBOOK_CLIENT_KEY: 'sdk-abc',
+    });
+    expect(config).toMatchObject({
+      ELASTICSEARCH_URL: 'http://es:9200',
+      RANKING_GRPC_URL: 'ranking:50051',
+      GROWTHBOOK_API_HOST: 'https://cdn.growthbook.io',
+      GROWTHBOOK_CLIENT_KEY: 'sdk-abc',
+    });
+    expect(() =>
+      loadFeedApiConfig({
+        ELASTICSEARCH_URL: 'es:9200',
+        RANKING_GRPC_URL: 'http://ranking:50051',
+        GROWTHBOOK_CLIENT_KEY: 'sdk-abc',
+        RATE_LIMIT_PER_SECOND: '-1',
+      }),
+    ).toThrow(
+      'Invalid configuration for feed-api:\n' +
+        '  - ELASTICSEARCH_URL: ELASTICSEARCH_URL must be an http(s) URL (got "es:9200")\n' +
+        '  - GROWTHBOOK_API_HOST: GROWTHBOOK_API_HOST must be an http(s) URL (required with GROWTHBOOK_CLIENT_KEY) (not set)\n' +
+        '  - RANKING_GRPC_URL: RANKING_GRPC_URL must be host:port (got "http://ranking:50051")\n' +
+        '  - RATE_LIMIT_PER_SECOND: RATE_LIMIT_PER_SECOND must not be less than 0 (got "-1")',
+    );
+    expect(() => loadFeedApiConfig({ GROWTHBOOK_API_HOST: 'https://gb.example' })).toThrow(
+      'GROWTHBOOK_CLIENT_KEY: GROWTHBOOK_CLIENT_KEY is required with GROWTHBOOK_API_HOST',
     );
   });
 });

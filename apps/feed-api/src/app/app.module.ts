@@ -9,7 +9,10 @@ import { eventBusProvider } from './embedded/event-bus.provider';
 import { MarketplaceController } from './embedded/marketplace.controller';
 import { FeedResolver } from './feed/feed.resolver';
 import { FeedService } from './feed/feed.service';
+import { complexityLimit } from './feed/query-complexity';
 import { type FeedApiConfig } from './feed-api.config';
+import { LIVE_MARKETPLACE } from './live-marketplace';
+import { ReplicatedMarketplaceService } from './replicated/replicated-marketplace.service';
 
 @Module({})
 export class AppModule {
@@ -31,13 +34,20 @@ export class AppModule {
           // Compiles a query to JavaScript after its first run (graphql-jit): the feed query repeats.
           jit: 1,
           cache: config.GRAPHQL_QUERY_CACHE,
+          hooks: { preExecution: complexityLimit(config.GRAPHQL_MAX_COMPLEXITY) },
         }),
       ],
-      controllers: [MarketplaceController],
+      // Embedded: the marketplace (simulator, signal pipeline) runs here. With Kafka: replicas of what the
+      // event-ingestor publishes.
+      controllers: config.KAFKA_BROKERS ? [] : [MarketplaceController],
       providers: [
         { provide: FEED_API_CONFIG, useValue: config },
         eventBusProvider(config),
-        EmbeddedMarketplaceService,
+        config.KAFKA_BROKERS ? ReplicatedMarketplaceService : EmbeddedMarketplaceService,
+        {
+          provide: LIVE_MARKETPLACE,
+          useExisting: config.KAFKA_BROKERS ? ReplicatedMarketplaceService : EmbeddedMarketplaceService,
+        },
         FeedService,
         FeedResolver,
       ],

@@ -1,20 +1,120 @@
 import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 import { BaseAppConfig, IsBrokerList, IsPort, loadConfig, parseBoolean } from '@crest/platform';
 import { Transform, Type } from 'class-transformer';
-import { IsBoolean, IsInt, IsNumber, IsString, Max, Min, MinLength } from 'class-validator';
+import {
+  IsBoolean,
+  IsInt,
+  IsNumber,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+  ValidateIf,
+} from 'class-validator';
 
 /**
- * feed-api settings. With nothing set it runs embedded: in-process bus, and the marketplace simulator
- * producing live traffic so the feed moves.
+ * feed-api settings. With nothing set it runs embedded: in-process bus, the signal pipeline, memory
+ * retrieval, the in-process ranker, the example GrowthBook payload and the marketplace simulator producing
+ * live traffic so the feed moves. Each of KAFKA_BROKERS, ELASTICSEARCH_URL, RANKING_GRPC_URL and
+ * GROWTHBOOK_API_HOST + GROWTHBOOK_CLIENT_KEY switches one part to its real backend.
  */
 export class FeedApiConfig extends BaseAppConfig {
   @IsPort()
   override PORT = 3000;
 
-  /** Comma-separated `host:port` list. Set: events travel through this Kafka; unset: an in-process bus. */
+  /**
+   * Comma-separated `host:port` list. Set: the memory replica and user signals are read from the topics the
+   * event-ingestor writes to this Kafka (the SIMULATOR_* settings then do not apply: run `npm run simulate`).
+   * Unset: embedded mode.
+   */
   @IsBrokerList()
   KAFKA_BROKERS?: string[];
+
+  /** How long startup waits for the replicas to catch up with the topics before serving anyway. */
+  @Type(() => Number)
+  @IsInt({ message: 'REPLICA_CATCH_UP_TIMEOUT_MS must be an integer' })
+  @Min(0)
+  @Max(600_000)
+  REPLICA_CATCH_UP_TIMEOUT_MS = 60_000;
+
+  /** Set: Elasticsearch serves the feed config's `elasticsearch` backend (the fallback of every carousel). */
+  @IsOptional()
+  @IsUrl(
+    { require_tld: false, protocols: ['http', 'https'], require_protocol: true },
+    { message: 'ELASTICSEARCH_URL must be an http(s) URL' },
+  )
+  ELASTICSEARCH_URL?: string;
+
+  /** The alias the event-ingestor's Elasticsearch sink writes. */
+  @IsString()
+  @Matches(/^[a-z0-9._-]+$/, { message: 'ELASTICSEARCH_INDEX_ALIAS must be a lowercase index name' })
+  ELASTICSEARCH_INDEX_ALIAS = 'crest-livestreams';
+
+  /** Set: the pull model on this PostgreSQL serves the feed config's `sql` backend (Query Lambdas). */
+  @IsOptional()
+  @Matches(/^postgres(ql)?:\/\/\S+$/, { message: 'PULL_MODEL_DATABASE_URL must be a postgres:// URL' })
+  PULL_MODEL_DATABASE_URL?: string;
+
+  /** The schema the event-ingestor writes the pull model to. */
+  @IsString()
+  @Matches(/^[a-z_][a-z0-9_]{0,62}$/, { message: 'PULL_MODEL_SCHEMA must be a lowercase SQL identifier' })
+  PULL_MODEL_SCHEMA = 'crest';
+
+  /** `host:port` of the ranking-service. Unset: rank in process. */
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9.-]+:\d{1,5}$/, { message: 'RANKING_GRPC_URL must be host:port' })
+  RANKING_GRPC_URL?: string;
+
+  /** GrowthBook's API host (or proxy); with GROWTHBOOK_CLIENT_KEY, features come from there. */
+  @ValidateIf(
+    (c: FeedApiConfig) => c.GROWTHBOOK_API_HOST !== undefined || c.GROWTHBOOK_CLIENT_KEY !== undefined,
+  )
+  @IsUrl(
+    { require_tld: false, protocols: ['http', 'https'], require_protocol: true },
+    { message: 'GROWTHBOOK_API_HOST must be an http(s) URL (required with GROWTHBOOK_CLIENT_KEY)' },
+  )
+  GROWTHBOOK_API_HOST?: string;
+
+  /** The SDK connection's client key (`sdk-...`). */
+  @ValidateIf(
+    (c: FeedApiConfig) => c.GROWTHBOOK_API_HOST !== undefined || c.GROWTHBOOK_CLIENT_KEY !== undefined,
+  )
+  @IsString()
+  @MinLength(1, { message: 'GROWTHBOOK_CLIENT_KEY is required with GROWTHBOOK_API_HOST' })
+  GROWTHBOOK_CLIENT_KEY?: string;
+
+  /** How often features are fetched from GrowthBook again. */
+  @Type(() => Number)
+  @IsInt({ message: 'GROWTHBOOK_REFRESH_MS must be an integer' })
+  @Min(1_000)
+  @Max(3_600_000)
+  GROWTHBOOK_REFRESH_MS = 30_000;
+
+  /** The last good GrowthBook payload, served when GrowthBook is unreachable at start. */
+  @IsString()
+  GROWTHBOOK_CACHE_FILE = join(tmpdir(), 'crest-feed-api-growthbook.json');
+
+  /** `homeFeed`/`carousel` requests per second per client (user id header, else IP); 0 turns it off. */
+  @Type(() => Number)
+  @IsInt({ message: 'RATE_LIMIT_PER_SECOND must be an integer' })
+  @Min(0)
+  @Max(1_000_000)
+  RATE_LIMIT_PER_SECOND = 20;
+
+  /**
+   * The most a GraphQL operation may cost: 1 per field, a carousel's items x10, a homeFeed or carousel page
+   * x`first`. A 10-carousel homeFeed page with every field costs 2,500; aliases add up.
+   */
+  @Type(() => Number)
+  @IsInt({ message: 'GRAPHQL_MAX_COMPLEXITY must be an integer' })
+  @Min(1)
+  GRAPHQL_MAX_COMPLEXITY = 3_000;
 
   /** Run the marketplace simulator in-process (embedded mode's source of live events). */
   @Transform(({ value }) => parseBoolean(value))

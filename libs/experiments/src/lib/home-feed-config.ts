@@ -1,7 +1,7 @@
 import Ajv from 'ajv';
 
 /** Retrieval backends a carousel can name. */
-export const RETRIEVAL_BACKENDS = ['memory', 'elasticsearch', 'rockset'] as const;
+export const RETRIEVAL_BACKENDS = ['memory', 'elasticsearch', 'rockset', 'sql'] as const;
 export type RetrievalBackendName = (typeof RETRIEVAL_BACKENDS)[number];
 
 /** One carousel of the home feed: where its candidates come from, how they are ranked, how many show. */
@@ -21,6 +21,8 @@ export interface CarouselConfig {
     hedgeAfterMs?: number;
     /** Candidates asked of retrieval (before filters and ranking). */
     limit: number;
+    /** The Query Lambda version the sql and rockset backends run; absent: the `live` tag. */
+    lambdaVersion?: number;
   };
   ranking: {
     model: string;
@@ -77,6 +79,7 @@ export const HOME_FEED_CONFIG_SCHEMA = {
               budgetMs: { type: 'number', exclusiveMinimum: 0, maximum: 10_000 },
               hedgeAfterMs: { type: 'number', exclusiveMinimum: 0 },
               limit: { type: 'integer', minimum: 1, maximum: 1_000 },
+              lambdaVersion: { type: 'integer', minimum: 1 },
             },
           },
           ranking: {

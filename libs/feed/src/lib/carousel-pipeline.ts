@@ -103,6 +103,7 @@ export class CarouselPipeline {
           limit: config.retrieval.limit,
           excludedIds: [...excluded],
           now: request.now,
+          lambdaVersion: config.retrieval.lambdaVersion,
         },
         { signal: request.signal },
       );

@@ -8,22 +8,31 @@ import { LivestreamIndex } from './memory/livestream-index';
 import { MemoryRetriever } from './memory/memory.retriever';
 import { type Candidate } from './retrieval-request';
 import { simulatedRetrievalData } from './simulated-retrieval-data';
+import { SqlRetriever } from './sql/sql.retriever';
+import { SqlDocSink } from './sql/sql-doc.sink';
+import { SqlStore } from './sql/sql-store';
 import { DEFAULT_STRATEGIES } from './strategies/default-strategies';
 
 const node = process.env['ELASTICSEARCH_URL'] ?? 'http://127.0.0.1:9200';
+const databaseUrl = process.env['PULL_MODEL_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 /**
  * Either backend can be the other's fallback only if they agree: on a simulated marketplace, the memory
- * replica and Elasticsearch return the same top candidates, in the same order, with the same scores, for
- * every strategy and user.
+ * replica, Elasticsearch and the SQL pull model return the same top candidates, in the same order, with
+ * the same scores, for every strategy and user.
  */
-describe('memory and Elasticsearch parity on simulated data', () => {
+describe('memory, Elasticsearch and SQL parity on simulated data', () => {
   const client = new Client({ node });
   const alias = `crest-int-parity-${randomUUID().slice(0, 8)}`;
   const data = simulatedRetrievalData({ liveStreams: 2_000, users: 25 });
   const replica = new LivestreamIndex();
   const memory = new MemoryRetriever(replica);
   const elasticsearch = new ElasticsearchRetriever(client, { index: alias });
+  const store = new SqlStore({
+    connectionString: databaseUrl,
+    schema: `crest_parity_${randomUUID().slice(0, 8)}`,
+  });
+  const sql = new SqlRetriever(store);
 
   beforeAll(async () => {
     const sink = new ElasticsearchDocSink(client, { alias });
@@ -31,8 +40,12 @@ describe('memory and Elasticsearch parity on simulated data', () => {
     await sink.write({ upserts: data.docs, deletions: [], userSignals: [] });
     await client.indices.refresh({ index: alias });
     await replica.write({ upserts: data.docs, deletions: [] });
+    await store.migrate();
+    await new SqlDocSink(store).write({ upserts: data.docs, deletions: [] });
   });
   afterAll(async () => {
+    await store.dropSchema();
+    await store.close();
     await client.indices.delete({ index: `${alias}-*`, ignore_unavailable: true });
     await client.indices.deleteIndexTemplate({ name: `${alias}-template` });
     await client.close();
@@ -78,20 +91,27 @@ describe('memory and Elasticsearch parity on simulated data', () => {
       const requests = data.requests.filter((r) => r.strategy === strategy);
       let nonEmpty = 0;
       for (const request of requests) {
-        const [fromMemory, fromElasticsearch] = await Promise.all([
+        const [fromMemory, fromElasticsearch, fromSql] = await Promise.all([
           memory.retrieve(request),
           elasticsearch.retrieve(request),
+          sql.retrieve(request),
         ]);
-        if (strategy === 'similar-sellers')
-          expectSameUpToRounding(fromElasticsearch.candidates, fromMemory.candidates);
-        else
-          expect({ user: request.userId, candidates: summary(fromElasticsearch.candidates) }).toEqual({
-            user: request.userId,
-            candidates: summary(fromMemory.candidates),
-          });
-        // Elasticsearch returns the docs as the replica holds them.
-        for (const candidate of fromElasticsearch.candidates)
-          expect(candidate.doc).toEqual(replica.get(candidate.livestreamId));
+        for (const other of [fromElasticsearch, fromSql]) {
+          if (strategy === 'similar-sellers') expectSameUpToRounding(other.candidates, fromMemory.candidates);
+          else
+            expect({
+              backend: other.backend,
+              user: request.userId,
+              candidates: summary(other.candidates),
+            }).toEqual({
+              backend: other.backend,
+              user: request.userId,
+              candidates: summary(fromMemory.candidates),
+            });
+          // Every backend returns the docs as the replica holds them.
+          for (const candidate of other.candidates)
+            expect(candidate.doc).toEqual(replica.get(candidate.livestreamId));
+        }
         if (fromMemory.candidates.length > 0) nonEmpty++;
       }
       // Most users get candidates from every strategy: the comparison is not of empty lists.

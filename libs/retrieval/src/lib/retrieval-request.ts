@@ -25,6 +25,11 @@ export interface RetrievalRequest {
   excludedIds?: readonly string[];
   /** The time the request is answered for, epoch ms: decides whether an auction or giveaway is still on. */
   now: number;
+  /**
+   * The Query Lambda version the lambda stores (sql, rockset) run for the strategy; absent: the version
+   * tagged `live`. Memory and Elasticsearch ignore it (a new lambda version is a pull-model-only signal).
+   */
+  lambdaVersion?: number;
 }
 
 /** A livestream doc as retrieval returns it: everything but the ingestor's resume bookkeeping. */
@@ -120,6 +125,11 @@ export function requestProblems(request: RetrievalRequest): string[] {
     problems.push(`excludedIds holds ${excluded.length} ids; at most ${MAX_EXCLUDED_IDS}`);
   if (typeof request.now !== 'number' || !Number.isFinite(request.now))
     problems.push('now must be a time in epoch ms');
+  if (
+    request.lambdaVersion !== undefined &&
+    (!Number.isInteger(request.lambdaVersion) || request.lambdaVersion < 1)
+  )
+    problems.push(`lambdaVersion must be an integer >= 1 (got ${String(request.lambdaVersion)})`);
   return problems;
 }
 

@@ -4,6 +4,7 @@ import { consumeMarketplaceEvents, type EventBus, type Subscription } from '@cre
 import { type LivestreamDocEmitter } from './livestream-doc-emitter';
 import { rebuildGainedState, type RebuildReport, StreamPartitions } from './rebuild-state';
 import { type SignalPipeline } from './signal-pipeline';
+import { type MarketplaceEventSink } from './sinks/event-sink.port';
 import { userSignalsSourceOf } from './user-signals';
 
 export interface IngestRunnerOptions {
@@ -29,6 +30,10 @@ export interface IngestRunnerOptions {
   onRebuildError?: (error: unknown) => void;
   /** Called for each message that did not decode, once it is on the dead-letter topic. */
   onDeadLettered?: (topic: string, code: string) => void;
+  /** Also get each batch's decoded events (the pull model's store); the batch is acked once they took it. */
+  eventSinks?: readonly MarketplaceEventSink[];
+  /** Called when an event sink failed a batch; the write is retried (backing off to 5 s) until it succeeds. */
+  onEventSinkError?: (error: unknown, sink: string) => void;
 }
 
 /**
@@ -72,10 +77,31 @@ export async function startIngest(options: IngestRunnerOptions): Promise<Subscri
     deferAck: true,
     onEvents: (events, messages, ack) => {
       options.pipeline.ingest(events, messages);
-      void options.emitter.afterNextEmission().then(() => {
+      const sinks = options.eventSinks ?? [];
+      void Promise.all([
+        options.emitter.afterNextEmission(),
+        ...sinks.map((sink) => writeUntilTaken(sink, events, options.onEventSinkError)),
+      ]).then(() => {
         ack();
         options.onDurable?.(events, Date.now());
       });
     },
   });
+}
+
+// An unavailable store must not lose events or skip them: the batch stays unacknowledged while we retry.
+async function writeUntilTaken(
+  sink: MarketplaceEventSink,
+  events: readonly MarketplaceEvent[],
+  onError?: (error: unknown, sink: string) => void,
+): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await sink.write(events);
+      return;
+    } catch (error) {
+      onError?.(error, sink.name);
+      await new Promise((resolve) => setTimeout(resolve, Math.min(5_000, 100 * 2 ** attempt)));
+    }
+  }
 }

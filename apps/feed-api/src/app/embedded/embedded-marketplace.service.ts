@@ -1,8 +1,17 @@
 import { MARKETPLACE_TOPICS } from '@crest/event-schemas';
 import { consumeMarketplaceEvents, type EventBus, publishEvents, type Subscription } from '@crest/messaging';
 import { LivestreamIndex } from '@crest/retrieval';
-import { LivestreamDocEmitter, MemoryDocSink, SignalPipeline, startIngest } from '@crest/signals';
+import {
+  ElasticsearchDocSink,
+  LivestreamDocEmitter,
+  type LivestreamDocSink,
+  MemoryDocSink,
+  SignalPipeline,
+  startIngest,
+  type UserSignals,
+} from '@crest/signals';
 import { MarketplaceSimulator, runSimulatorInRealTime, type SimulatedItem } from '@crest/testing';
+import { Client } from '@elastic/elasticsearch';
 import {
   Inject,
   Injectable,
@@ -12,17 +21,22 @@ import {
 } from '@nestjs/common';
 
 import { type FeedApiConfig } from '../feed-api.config';
+import { type LiveMarketplace } from '../live-marketplace';
 import { EVENT_BUS } from './event-bus.provider';
 import { MarketplaceActivity } from './marketplace-activity';
 
 export const FEED_API_CONFIG = Symbol('FEED_API_CONFIG');
 
 /**
- * Embedded mode's live marketplace: the simulator publishes to the in-process bus in real time and a
- * consumer group decodes what arrives (dead-lettering the malformed) into a live activity view.
+ * Embedded mode's live marketplace: the simulator publishes to the in-process bus in real time, the signal
+ * pipeline turns it into livestream docs for the memory index (and Elasticsearch when ELASTICSEARCH_URL is
+ * set, so the fallback serves the same streams) and user signals, and a consumer group decodes what arrives
+ * (dead-lettering the malformed) into a live activity view.
  */
 @Injectable()
-export class EmbeddedMarketplaceService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class EmbeddedMarketplaceService
+  implements LiveMarketplace, OnApplicationBootstrap, OnApplicationShutdown
+{
   private readonly logger = new Logger(EmbeddedMarketplaceService.name);
   private readonly abort = new AbortController();
   private subscription?: Subscription;
@@ -34,14 +48,32 @@ export class EmbeddedMarketplaceService implements OnApplicationBootstrap, OnApp
   readonly docs = new MemoryDocSink();
   /** The memory retrieval replica the home feed reads. */
   readonly index = new LivestreamIndex();
-  private readonly emitter = new LivestreamDocEmitter(this.pipeline, [this.docs, this.index]);
+  private readonly emitter: LivestreamDocEmitter;
+  private readonly elasticsearch?: { client: Client; sink: ElasticsearchDocSink };
 
   constructor(
-    @Inject(EVENT_BUS) private readonly bus: EventBus,
+    @Inject(EVENT_BUS) readonly bus: EventBus,
     @Inject(FEED_API_CONFIG) private readonly config: FeedApiConfig,
-  ) {}
+  ) {
+    const sinks: LivestreamDocSink[] = [this.docs, this.index];
+    if (config.ELASTICSEARCH_URL) {
+      const client = new Client({ node: config.ELASTICSEARCH_URL });
+      const sink = new ElasticsearchDocSink(client, { alias: config.ELASTICSEARCH_INDEX_ALIAS });
+      this.elasticsearch = { client, sink };
+      sinks.push(sink);
+    }
+    this.emitter = new LivestreamDocEmitter(this.pipeline, sinks, {
+      onError: (error, sink) =>
+        this.logger.warn(`sink ${sink} failed, retrying: ${(error as Error).message}`),
+    });
+  }
+
+  userSignals(userId: string): UserSignals {
+    return this.pipeline.userSignals(userId);
+  }
 
   async onApplicationBootstrap(): Promise<void> {
+    await this.elasticsearch?.sink.ensureIndex();
     await this.bus.ensureTopics(MARKETPLACE_TOPICS.map((name) => ({ name, partitions: 6 })));
     this.subscription = await consumeMarketplaceEvents(this.bus, {
       groupId: 'feed-api.activity',
@@ -86,6 +118,7 @@ export class EmbeddedMarketplaceService implements OnApplicationBootstrap, OnApp
     await this.signalsSubscription?.close();
     await this.subscription?.close();
     await this.bus.close();
+    await this.elasticsearch?.client.close();
   }
 
   private async publish(items: SimulatedItem[]): Promise<void> {

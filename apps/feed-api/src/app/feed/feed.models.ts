@@ -90,6 +90,29 @@ export class LivestreamCardConnection {
   pageInfo!: PageInfo;
 }
 
+@ObjectType({ description: 'Which backends produced a carousel' })
+export class CarouselServedBy {
+  @Field(() => String, {
+    nullable: true,
+    description: 'Retrieval backend that answered (memory, elasticsearch…)',
+  })
+  retrieval!: string | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'primary, hedge, or why it fell back (fallback-error, fallback-timeout, fallback-circuit-open)',
+  })
+  retrievalReason!: string | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'The ranker (in-process, grpc), or retrieval-order when ranking failed and the feed fell back',
+  })
+  ranking!: string | null;
+}
+
 @ObjectType({ description: 'A carousel (section) of the home feed' })
 export class Carousel {
   @Field(() => ID)
@@ -101,7 +124,11 @@ export class Carousel {
   @Field({ description: 'row, grid or hero' })
   layout!: string;
 
-  @Field(() => LivestreamCardConnection)
+  @Field(() => CarouselServedBy)
+  servedBy!: CarouselServedBy;
+
+  // A carousel's first page holds up to the configured page size (typically 10) of cards.
+  @Field(() => LivestreamCardConnection, { complexity: ({ childComplexity }) => 10 * childComplexity })
   items!: LivestreamCardConnection;
 }
 

@@ -19,7 +19,10 @@ interface GraphQLContext {
 export class FeedResolver {
   constructor(private readonly feed: FeedService) {}
 
-  @Query(() => CarouselConnection, { description: 'The personalised home feed: carousels of live streams' })
+  @Query(() => CarouselConnection, {
+    description: 'The personalised home feed: carousels of live streams',
+    complexity: ({ args, childComplexity }) => 10 + Number(args.first ?? 5) * childComplexity,
+  })
   async homeFeed(
     @Context() context: GraphQLContext,
     @Args('first', { type: () => Int, defaultValue: 5 }) first: number,
@@ -30,7 +33,10 @@ export class FeedResolver {
     return this.connection(page, (carousel) => this.toCarousel(carousel));
   }
 
-  @Query(() => LivestreamCardConnection, { description: 'Scroll one carousel further' })
+  @Query(() => LivestreamCardConnection, {
+    description: 'Scroll one carousel further',
+    complexity: ({ args, childComplexity }) => 10 + Number(args.first ?? 10) * childComplexity,
+  })
   async carousel(
     @Context() context: GraphQLContext,
     @Args('id', { type: () => ID }) id: string,
@@ -48,6 +54,7 @@ export class FeedResolver {
       id: carousel.id,
       title: carousel.title,
       layout: carousel.layout,
+      servedBy: carousel.servedBy,
       items: this.connection(page, toCard),
     };
   }

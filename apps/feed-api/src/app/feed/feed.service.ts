@@ -1,9 +1,23 @@
 import { EXPOSURES_TOPIC } from '@crest/event-schemas';
 import { Experiments, ExposureLog, type HomeFeedConfig } from '@crest/experiments';
-import { type ComposedCarousel, type FeedItem, type FeedUser, HomeFeedComposer } from '@crest/feed';
+import {
+  type ComposedCarousel,
+  type FeedItem,
+  type FeedUser,
+  HomeFeedComposer,
+  type RetrievalBackends,
+} from '@crest/feed';
 import { type EventBus } from '@crest/messaging';
-import { InProcessRanker } from '@crest/ranking';
-import { GuardedBackend, MemoryRetriever, RetrievalMetrics } from '@crest/retrieval';
+import { GrpcRanker, InProcessRanker, type Ranker } from '@crest/ranking';
+import {
+  ElasticsearchRetriever,
+  GuardedBackend,
+  MemoryRetriever,
+  RetrievalMetrics,
+  SqlRetriever,
+  SqlStore,
+} from '@crest/retrieval';
+import { Client } from '@elastic/elasticsearch';
 import {
   Inject,
   Injectable,
@@ -12,9 +26,10 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 
-import { EmbeddedMarketplaceService, FEED_API_CONFIG } from '../embedded/embedded-marketplace.service';
+import { FEED_API_CONFIG } from '../embedded/embedded-marketplace.service';
 import { EVENT_BUS } from '../embedded/event-bus.provider';
 import { type FeedApiConfig } from '../feed-api.config';
+import { LIVE_MARKETPLACE, type LiveMarketplace } from '../live-marketplace';
 import { FeedCursors, type FeedCursorState } from './feed-cursor';
 
 export interface FeedPage<T> {
@@ -25,28 +40,53 @@ export interface FeedPage<T> {
 }
 
 /**
- * The home feed of embedded mode: the composer over the in-process replica (memory retrieval), the
- * in-process ranker and GrowthBook features from the local payload file; exposures go to the event bus.
+ * The home feed: the composer over the memory replica (and Elasticsearch as the fallback when
+ * ELASTICSEARCH_URL is set), the ranking-service over gRPC (RANKING_GRPC_URL) or the in-process ranker, and
+ * GrowthBook features from GrowthBook (GROWTHBOOK_API_HOST) or the local payload file; exposures go to the
+ * event bus.
  */
 @Injectable()
 export class FeedService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('FeedService');
   readonly metrics = new RetrievalMetrics();
   readonly memory: GuardedBackend;
+  /** The retrieval backends by the names the feed config uses. */
+  readonly backends: RetrievalBackends;
+  readonly ranker: Ranker;
   readonly cursors: FeedCursors;
+  private readonly elasticsearch?: Client;
+  private readonly sqlStore?: SqlStore;
   private readonly composer: HomeFeedComposer;
   private readonly exposures: ExposureLog;
   private experiments!: Experiments;
 
   constructor(
-    private readonly marketplace: EmbeddedMarketplaceService,
+    @Inject(LIVE_MARKETPLACE) private readonly marketplace: LiveMarketplace,
     @Inject(EVENT_BUS) bus: EventBus,
     @Inject(FEED_API_CONFIG) private readonly config: FeedApiConfig,
   ) {
     this.memory = new GuardedBackend(new MemoryRetriever(marketplace.index), { metrics: this.metrics });
+    this.backends = { memory: this.memory };
+    if (config.ELASTICSEARCH_URL) {
+      this.elasticsearch = new Client({ node: config.ELASTICSEARCH_URL });
+      this.backends.elasticsearch = new GuardedBackend(
+        new ElasticsearchRetriever(this.elasticsearch, { index: config.ELASTICSEARCH_INDEX_ALIAS }),
+        { metrics: this.metrics },
+      );
+    }
+    if (config.PULL_MODEL_DATABASE_URL) {
+      this.sqlStore = new SqlStore({
+        connectionString: config.PULL_MODEL_DATABASE_URL,
+        schema: config.PULL_MODEL_SCHEMA,
+      });
+      this.backends.sql = new GuardedBackend(new SqlRetriever(this.sqlStore), { metrics: this.metrics });
+    }
+    this.ranker = config.RANKING_GRPC_URL
+      ? new GrpcRanker({ address: config.RANKING_GRPC_URL })
+      : new InProcessRanker();
     this.composer = new HomeFeedComposer({
-      backends: { memory: this.memory },
-      ranker: new InProcessRanker(),
+      backends: this.backends,
+      ranker: this.ranker,
       trackingSecret: config.FEED_SECRET,
       metrics: this.metrics,
     });
@@ -55,22 +95,42 @@ export class FeedService implements OnApplicationBootstrap, OnApplicationShutdow
   }
 
   async onApplicationBootstrap(): Promise<void> {
+    const growthbook = this.config.GROWTHBOOK_API_HOST
+      ? {
+          apiHost: this.config.GROWTHBOOK_API_HOST,
+          clientKey: this.config.GROWTHBOOK_CLIENT_KEY,
+          refreshIntervalMs: this.config.GROWTHBOOK_REFRESH_MS,
+          cacheFile: this.config.GROWTHBOOK_CACHE_FILE,
+        }
+      : { payloadFile: this.config.GROWTHBOOK_PAYLOAD_FILE };
     this.experiments = await Experiments.start({
-      payloadFile: this.config.GROWTHBOOK_PAYLOAD_FILE,
+      ...growthbook,
       exposures: this.exposures,
       logger: { log: (m) => this.logger.log(m), error: (m) => this.logger.error(m) },
     });
-    this.logger.log(`feature payload: ${this.experiments.status().source}`);
+    if (this.ranker instanceof GrpcRanker)
+      await this.ranker.connect().catch((error: Error) =>
+        // Serving goes on: every carousel falls back to retrieval order until the service is back.
+        this.logger.warn(`ranking-service: ${error.message}; ranking in retrieval order until it answers`),
+      );
+    this.logger.log(
+      `feature payload: ${this.experiments.status().source}; retrieval: ${Object.keys(this.backends).join(
+        ' + ',
+      )}; ranking: ${this.config.RANKING_GRPC_URL ? `gRPC ${this.config.RANKING_GRPC_URL}` : 'in process'}`,
+    );
   }
 
   async onApplicationShutdown(): Promise<void> {
     this.experiments?.stop();
     await this.exposures.close();
+    if (this.ranker instanceof GrpcRanker) this.ranker.close();
+    await this.elasticsearch?.close();
+    await this.sqlStore?.close();
   }
 
   /** What feed-api knows of a user: follows and decayed affinities from the user signals. */
   userOf(userId: string): FeedUser {
-    const signals = this.marketplace.pipeline.userSignals(userId);
+    const signals = this.marketplace.userSignals(userId);
     const categoryAffinities: Record<string, number> = {};
     for (const category of signals.followedCategories) categoryAffinities[category] = 1;
     for (const [category, score] of Object.entries(signals.categoryAffinity))

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 
 import { LIVESTREAM_STATE_TOPIC } from '@crest/event-schemas';
-import { type ConsumedMessage, type EventBus, type Subscription } from '@crest/messaging';
+import { type ConsumedMessage, type EventBus, type Subscription, waitForCatchUp } from '@crest/messaging';
 import { DOC_VERSION_HEADER, type LivestreamDoc } from '@crest/signals';
 
 import { type LivestreamIndex } from './livestream-index';
@@ -76,18 +75,8 @@ export class StateTopicReplica {
    * Resolves once the replica has applied everything the topic held when it was called (lag 0 on every
    * partition); rejects after `timeoutMs`. Serving should wait for this, or answer from a fallback until then.
    */
-  async caughtUp(timeoutMs = 30_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const lag = await this.bus.consumerLag(this.groupId, [this.topic]);
-      const behind = lag.reduce((sum, p) => sum + p.lag, 0);
-      if (lag.length > 0 && behind === 0) return;
-      if (Date.now() > deadline)
-        throw new Error(
-          `livestream replica still ${behind} messages behind ${this.topic} after ${timeoutMs} ms`,
-        );
-      await sleep(this.pollMs);
-    }
+  caughtUp(timeoutMs = 30_000): Promise<void> {
+    return waitForCatchUp(this.bus, this.groupId, [this.topic], { timeoutMs, pollMs: this.pollMs });
   }
 
   async stop(): Promise<void> {

@@ -66,18 +66,23 @@ export class RocksetRetriever implements Retriever {
 
   retrieve(request: RetrievalRequest, options: RetrieveOptions = {}): Promise<RetrievalResult> {
     return retrieveWithStrategy(this.backend, this.registry, request, async (strategy, retrieval) => {
-      const { lambda, parameters } = strategy.rockset;
-      const response = await this.client.queryLambdas
-        .executeQueryLambdaByTag(
-          this.workspace,
-          lambda,
-          this.tag,
-          { parameters: parameters(retrieval) },
-          { signal: options.signal },
-        )
-        .catch((error: unknown) => {
-          throw toRocksetError(error, options.signal);
-        });
+      const { lambda, parameters } = strategy.queryLambda;
+      const body = { parameters: parameters(retrieval) };
+      const response = await (
+        request.lambdaVersion
+          ? this.client.queryLambdas.executeQueryLambda(
+              this.workspace,
+              lambda,
+              String(request.lambdaVersion),
+              body,
+              { signal: options.signal },
+            )
+          : this.client.queryLambdas.executeQueryLambdaByTag(this.workspace, lambda, this.tag, body, {
+              signal: options.signal,
+            })
+      ).catch((error: unknown) => {
+        throw toRocksetError(error, options.signal);
+      });
       return ((response.results ?? []) as LambdaRow[]).map((row): Candidate => ({
         livestreamId: row._id,
         // The lambdas score in float32; the JSON number is that float.

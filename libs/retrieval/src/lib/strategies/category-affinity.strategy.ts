@@ -62,7 +62,7 @@ export const categoryAffinityStrategy: StrategyDefinition<CategoryAffinityParams
       },
     };
   },
-  rockset: {
+  queryLambda: {
     lambda: 'category_affinity',
     parameters: (retrieval) => {
       const affinities = Object.entries(retrieval.request.categoryAffinities);

@@ -36,7 +36,7 @@ export const followingStrategy: StrategyDefinition<FollowingParams> = {
       },
     },
   }),
-  rockset: {
+  queryLambda: {
     lambda: 'following',
     parameters: (retrieval) => [
       { name: 'followed_sellers', type: 'string', value: JSON.stringify(retrieval.request.followedSellers) },

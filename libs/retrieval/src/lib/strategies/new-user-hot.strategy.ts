@@ -57,7 +57,7 @@ export const newUserHotStrategy: StrategyDefinition<NewUserHotParams> = {
       },
     };
   },
-  rockset: {
+  queryLambda: {
     lambda: 'new_user_hot',
     parameters: (retrieval) => [
       { name: 'min_momentum', type: 'float', value: String(retrieval.params.minMomentum) },

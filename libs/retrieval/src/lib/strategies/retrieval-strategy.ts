@@ -29,7 +29,7 @@ export interface ElasticsearchStrategyQuery {
   query: estypes.QueryDslQueryContainer;
 }
 
-/** A Query Lambda parameter as Rockset takes it: the value is always a string. */
+/** A Query Lambda parameter as Rockset takes it (the value is always a string); the SQL store takes the same. */
 export interface LambdaParameter {
   name: string;
   type: 'string' | 'int' | 'float' | 'bool';
@@ -55,8 +55,11 @@ export interface StrategyDefinition<P extends StrategyParams = StrategyParams> {
   applies?(request: RetrievalRequest): boolean;
   memory(index: LivestreamIndex, retrieval: ResolvedRetrieval<P>): Candidate[];
   elasticsearch(retrieval: ResolvedRetrieval<P>): ElasticsearchStrategyQuery;
-  /** The Query Lambda (`libs/retrieval/src/lib/rockset/lambdas/<lambda>`) and its parameters. */
-  rockset: { lambda: string; parameters(retrieval: ResolvedRetrieval<P>): LambdaParameter[] };
+  /**
+   * The Query Lambda and its parameters, the same on every store that runs lambdas: Rockset
+   * (`rockset/lambdas/<lambda>`) and PostgreSQL (`sql/lambdas/<lambda>`); each store has its own dialect.
+   */
+  queryLambda: { lambda: string; parameters(retrieval: ResolvedRetrieval<P>): LambdaParameter[] };
 }
 
 // Strategies are stored by name with their parameter types erased; each checks its own params.

@@ -91,7 +91,7 @@ export const similarSellersStrategy: StrategyDefinition<SimilarSellersParams> = 
       },
     };
   },
-  rockset: {
+  queryLambda: {
     lambda: 'similar_sellers',
     parameters: (retrieval) => [
       { name: 'user_embedding', type: 'string', value: JSON.stringify(retrieval.request.userEmbedding) },

@@ -53,7 +53,7 @@ export const trendingStrategy: StrategyDefinition<TrendingParams> = {
       },
     },
   }),
-  rockset: {
+  queryLambda: {
     lambda: 'trending',
     parameters: (retrieval) => [
       { name: 'min_momentum', type: 'float', value: String(retrieval.params.minMomentum) },

@@ -1,0 +1,76 @@
+import { randomUUID } from 'node:crypto';
+
+import { EventType } from '@crest/event-schemas';
+import { makeEvent } from '@crest/testing';
+
+import { livestreamDocFixture, retrievalRequestFixture } from '../retriever.contract';
+import { PullModelEventSink } from './pull-model-event.sink';
+import { SqlRetriever } from './sql.retriever';
+import { SqlDocSink } from './sql-doc.sink';
+import { SqlStore } from './sql-store';
+
+const databaseUrl = process.env['PULL_MODEL_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+/**
+ * The README's walkthrough, as a test: a new signal (giveaway entries in the last 2 minutes) is one new
+ * lambda version (sql/lambdas/trending/v2.sql) over what the ingestor already writes; a request (a carousel's
+ * `lambdaVersion: 2`) runs it; the `live` tag keeps serving v1.
+ */
+describe('a new signal is a new lambda version', () => {
+  const store = new SqlStore({
+    connectionString: databaseUrl,
+    schema: `crest_walk_${randomUUID().slice(0, 8)}`,
+  });
+  const events = new PullModelEventSink(store);
+  const retriever = new SqlRetriever(store);
+  const calm = randomUUID();
+  const buzzing = randomUUID();
+
+  beforeAll(async () => {
+    await store.migrate();
+    await events.maintain();
+    await new SqlDocSink(store).write({
+      upserts: [
+        livestreamDocFixture({ livestreamId: calm, momentum: 2, hotness: 10, currentViewers: 50 }),
+        livestreamDocFixture({ livestreamId: buzzing, momentum: 1.5, hotness: 10, currentViewers: 50 }),
+      ],
+      deletions: [],
+    });
+    // 60 giveaway entries on the second stream, just now: the signal v2 reads from the minute rollups.
+    await events.write(
+      Array.from({ length: 60 }, (_, i) =>
+        makeEvent(EventType.GiveawayEntered, {
+          livestreamId: buzzing,
+          userId: `user-${i}`,
+          occurredAt: new Date(Date.now() - i * 500).toISOString(),
+        } as never),
+      ),
+    );
+  });
+  afterAll(async () => {
+    await store.dropSchema();
+    await store.close();
+  });
+
+  const top = async (lambdaVersion?: number) =>
+    (
+      await retriever.retrieve(retrievalRequestFixture({ strategy: 'trending', lambdaVersion }))
+    ).candidates.map((c) => [c.livestreamId, c.score]);
+
+  it('v1 (the live tag) ranks by momentum', async () => {
+    expect(await top()).toEqual([
+      [calm, Math.fround(2 + Math.fround(10 * Math.fround(0.0001)))],
+      [buzzing, Math.fround(1.5 + Math.fround(10 * Math.fround(0.0001)))],
+    ]);
+  });
+
+  it('v2 adds 0.01 per giveaway entry of the last 2 minutes', async () => {
+    const [first, second] = await top(2);
+    expect(first).toEqual([buzzing, expect.closeTo(1.5 + 0.001 + 0.6, 5)]);
+    expect(second).toEqual([calm, expect.closeTo(2.001, 5)]);
+  });
+
+  it('refuses a version that does not exist, naming it', async () => {
+    await expect(top(9)).rejects.toThrow('lambda trending has no version 9 (it has 1, 2)');
+  });
+});

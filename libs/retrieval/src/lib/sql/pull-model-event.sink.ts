@@ -1,0 +1,221 @@
+import { EventType, type MarketplaceEvent } from '@crest/event-schemas';
+import { type MarketplaceEventSink } from '@crest/signals';
+
+import { type SqlStore } from './sql-store';
+
+const HOUR = 3_600_000;
+
+export interface PullModelEventSinkOptions {
+  /** Raw events older than this are dropped (whole hourly partitions). Default 1 hour. */
+  rawRetentionMs?: number;
+  /** Minute rollups older than this are deleted. Default 2 hours. */
+  rollupRetentionMs?: number;
+  /** Partitions created ahead of the clock. Default 3. */
+  partitionsAhead?: number;
+  /** Minutes of events per partition (aligned to the epoch). Default 60: hourly partitions. */
+  partitionMinutes?: number;
+}
+
+export interface SellerFeaturesRow {
+  sellerId: string;
+  score: number | null;
+  embedding: number[] | null;
+}
+
+// Raw events: one JSON parameter per batch; the key (occurred_at, event_id) makes a redelivery a no-op.
+const INSERT_EVENTS = `
+INSERT INTO recent_events (event_id, occurred_at, type, livestream_id, seller_id, user_id, amount_minor, payload)
+SELECT x.event_id, x.occurred_at, x.type, x.livestream_id, x.seller_id, x.user_id, x.amount_minor, x.payload
+FROM jsonb_to_recordset($1::jsonb) AS x(event_id uuid, occurred_at timestamptz, type text, livestream_id text,
+  seller_id text, user_id text, amount_minor bigint, payload jsonb)
+ON CONFLICT DO NOTHING`;
+
+// Every (stream, minute) the batch touched is recomputed from the raw events, never incremented, so
+// redelivered or reordered batches leave the same rollup.
+const RECOMPUTE_ROLLUPS = `
+WITH touched AS (
+  SELECT DISTINCT x.livestream_id, date_trunc('minute', x.occurred_at) AS minute
+  FROM jsonb_to_recordset($1::jsonb) AS x(livestream_id text, occurred_at timestamptz)
+  WHERE x.livestream_id IS NOT NULL
+)
+INSERT INTO engagement_minutes (livestream_id, minute, action, events, distinct_users, amount_minor)
+SELECT e.livestream_id, t.minute, e.type, count(*), count(DISTINCT e.user_id), coalesce(sum(e.amount_minor), 0)
+FROM touched t
+JOIN recent_events e
+  ON e.livestream_id = t.livestream_id AND e.occurred_at >= t.minute AND e.occurred_at < t.minute + interval '1 minute'
+GROUP BY e.livestream_id, t.minute, e.type
+ON CONFLICT (livestream_id, minute, action) DO UPDATE SET
+  events = EXCLUDED.events, distinct_users = EXCLUDED.distinct_users, amount_minor = EXCLUDED.amount_minor`;
+
+// The newest follow or unfollow wins, whatever the arrival order.
+const UPSERT_FOLLOWS = `
+INSERT INTO user_follows (user_id, seller_id, following, at)
+SELECT DISTINCT ON (x.user_id, x.seller_id) x.user_id, x.seller_id, x.following, x.at
+FROM jsonb_to_recordset($1::jsonb) AS x(user_id text, seller_id text, following boolean, at timestamptz)
+ORDER BY x.user_id, x.seller_id, x.at DESC
+ON CONFLICT (user_id, seller_id) DO UPDATE SET following = EXCLUDED.following, at = EXCLUDED.at
+WHERE user_follows.at < EXCLUDED.at`;
+
+/**
+ * The ingestor's pull-model sink: each batch's raw events into `recent_events` (hourly partitions), the
+ * minute rollups they touch recomputed in `engagement_minutes`, follows into `user_follows`, in one
+ * transaction per batch. Idempotent under redelivery. `maintain` creates partitions ahead and prunes past
+ * the retention windows (run it every minute: `startMaintenance`), so storage stays bounded.
+ */
+export class PullModelEventSink implements MarketplaceEventSink {
+  readonly name = 'sql-events';
+  private readonly rawRetentionMs: number;
+  private readonly rollupRetentionMs: number;
+  private readonly partitionsAhead: number;
+  private readonly partitionMs: number;
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly store: SqlStore,
+    options: PullModelEventSinkOptions = {},
+  ) {
+    this.rawRetentionMs = options.rawRetentionMs ?? HOUR;
+    this.rollupRetentionMs = options.rollupRetentionMs ?? 2 * HOUR;
+    this.partitionsAhead = options.partitionsAhead ?? 3;
+    this.partitionMs = (options.partitionMinutes ?? 60) * 60_000;
+    if (!Number.isInteger(options.partitionMinutes ?? 60) || this.partitionMs <= 0)
+      throw new Error('partitionMinutes must be a positive integer');
+  }
+
+  async write(events: readonly MarketplaceEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    const rows = JSON.stringify(events.map(toRow));
+    const follows = events.flatMap(toFollow);
+    const client = await this.store.pool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query(INSERT_EVENTS, [rows]);
+      await client.query(RECOMPUTE_ROLLUPS, [rows]);
+      if (follows.length > 0) await client.query(UPSERT_FOLLOWS, [JSON.stringify(follows)]);
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  async writeSellerFeatures(features: readonly SellerFeaturesRow[]): Promise<void> {
+    if (features.length === 0) return;
+    await this.store.pool.query(
+      `INSERT INTO seller_features (seller_id, score, embedding, updated_at)
+       SELECT x.seller_id, x.score, x.embedding, now()
+       FROM jsonb_to_recordset($1::jsonb) AS x(seller_id text, score real, embedding real[])
+       ON CONFLICT (seller_id) DO UPDATE SET score = EXCLUDED.score, embedding = EXCLUDED.embedding, updated_at = now()`,
+      [
+        JSON.stringify(
+          features.map((f) => ({ seller_id: f.sellerId, score: f.score, embedding: f.embedding })),
+        ),
+      ],
+    );
+  }
+
+  /**
+   * Creates the partitions from the current one to `partitionsAhead` ahead, drops those wholly older than
+   * the raw retention (by their upper bound; such rows in the default partition are deleted), deletes old
+   * rollups.
+   */
+  async maintain(now = Date.now()): Promise<{ created: string[]; dropped: string[] }> {
+    const created: string[] = [];
+    const current = Math.floor(now / this.partitionMs) * this.partitionMs;
+    for (let p = 0; p <= this.partitionsAhead; p++) {
+      const from = current + p * this.partitionMs;
+      const name = partitionName(from);
+      const exists = await this.store.pool.query('SELECT to_regclass($1) AS t', [name]);
+      if (exists.rows[0].t) continue;
+      // Names and bounds come from the clock, never from input.
+      await this.store.pool.query(
+        `CREATE TABLE IF NOT EXISTS ${name} PARTITION OF recent_events
+         FOR VALUES FROM ('${new Date(from).toISOString()}') TO ('${new Date(from + this.partitionMs).toISOString()}')`,
+      );
+      created.push(name);
+    }
+    const cutoff = now - this.rawRetentionMs;
+    const partitions = await this.store.pool.query<{ name: string }>(
+      `SELECT c.relname AS name FROM pg_inherits i
+       JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent
+       JOIN pg_namespace n ON n.oid = p.relnamespace
+       WHERE p.relname = 'recent_events' AND n.nspname = $1 AND c.relname ~ '^recent_events_p[0-9]{12}$'`,
+      [this.store.schema],
+    );
+    const dropped: string[] = [];
+    for (const { name } of partitions.rows) {
+      const bounds = await this.store.pool.query<{ upper: Date }>(
+        `SELECT (regexp_match(pg_get_expr(c.relpartbound, c.oid), 'TO \\(''([^'']+)''\\)'))[1]::timestamptz AS upper
+         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relname = $1 AND n.nspname = $2`,
+        [name, this.store.schema],
+      );
+      const upper = bounds.rows[0]?.upper;
+      if (upper && upper.getTime() <= cutoff) {
+        await this.store.pool.query(`DROP TABLE IF EXISTS ${name}`);
+        dropped.push(name);
+      }
+    }
+    await this.store.pool.query('DELETE FROM recent_events_default WHERE occurred_at < $1', [
+      new Date(cutoff),
+    ]);
+    await this.store.pool.query('DELETE FROM engagement_minutes WHERE minute < $1', [
+      new Date(now - this.rollupRetentionMs),
+    ]);
+    return { created: created.sort(), dropped: dropped.sort() };
+  }
+
+  /** Runs `maintain` now and every `intervalMs` (default a minute); errors go to `onError`, never thrown. */
+  async startMaintenance(intervalMs = 60_000, onError?: (error: unknown) => void): Promise<void> {
+    await this.maintain();
+    this.timer = setInterval(() => {
+      this.maintain().catch((error: unknown) => onError?.(error));
+    }, intervalMs);
+    this.timer.unref();
+  }
+
+  stopMaintenance(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+}
+
+function partitionName(from: number): string {
+  const d = new Date(from);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `recent_events_p${d.getUTCFullYear()}${pad(d.getUTCMonth() + 1)}${pad(d.getUTCDate())}${pad(d.getUTCHours())}${pad(d.getUTCMinutes())}`;
+}
+
+function toRow(event: MarketplaceEvent) {
+  const e = event as MarketplaceEvent & { livestreamId?: string; sellerId?: string; userId?: string };
+  return {
+    event_id: event.eventId,
+    occurred_at: event.occurredAt,
+    type: event.type,
+    livestream_id: e.livestreamId ?? null,
+    seller_id: e.sellerId ?? null,
+    user_id: e.userId ?? null,
+    amount_minor: amountOf(event),
+    payload: event.payload,
+  };
+}
+
+/** The money an event moves, in minor units: a bid's amount, a purchase's total, an auction's winning bid. */
+function amountOf(event: MarketplaceEvent): number | null {
+  const payload = event.payload as Record<string, { amountMinor?: number } | undefined>;
+  const money = payload['amount'] ?? payload['total'] ?? payload['winningBid'];
+  return typeof money?.amountMinor === 'number' ? money.amountMinor : null;
+}
+
+function toFollow(event: MarketplaceEvent) {
+  if (event.type !== EventType.UserFollowedSeller && event.type !== EventType.UserUnfollowedSeller) return [];
+  return [
+    {
+      user_id: event.userId,
+      seller_id: event.sellerId,
+      following: event.type === EventType.UserFollowedSeller,
+      at: event.occurredAt,
+    },
+  ];
+}

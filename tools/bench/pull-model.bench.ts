@@ -1,0 +1,187 @@
+/**
+ * The pull model on PostgreSQL under load: the ingestor's event sink writing a simulated marketplace at a
+ * fixed rate (raw events + minute rollups), while every Query Lambda is queried over 10k live streams and
+ * 60 minutes of rollups. Prints per-lambda latency, how long an event takes to be queryable (handed to the
+ * sink → committed), and the store's size over the run (bounded by partition drops).
+ *   npx tsx tools/bench/pull-model.bench.ts [--minutes 3] [--rate 5000] [--streams 10000]
+ *     [--partition-minutes 5] [--raw-retention-minutes 10] [--database postgres://…]
+ */
+import { randomUUID } from 'node:crypto';
+import { parseArgs } from 'node:util';
+
+import { PullModelEventSink, SqlDocSink, SqlRetriever, SqlStore } from '@crest/retrieval';
+import { simulatedRetrievalData } from '@crest/retrieval/testing';
+import { MarketplaceSimulator, runSimulatorInRealTime } from '@crest/testing';
+
+import { type BenchRow, latencyHistogram, percentiles, report } from './bench-report';
+
+const { values } = parseArgs({
+  options: {
+    minutes: { type: 'string', default: '3' },
+    rate: { type: 'string', default: '5000' },
+    streams: { type: 'string', default: '10000' },
+    'partition-minutes': { type: 'string', default: '5' },
+    'raw-retention-minutes': { type: 'string', default: '10' },
+    database: {
+      type: 'string',
+      default: process.env['PULL_MODEL_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+    },
+  },
+});
+const minutes = Number(values.minutes);
+const rate = Number(values.rate);
+const streams = Number(values.streams);
+
+async function storageBytes(store: SqlStore): Promise<{ bytes: number; rawEvents: number }> {
+  const size = await store.pool.query<{ bytes: string }>(
+    `SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0) AS bytes FROM pg_class c
+     JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relkind IN ('r', 'p')`,
+    [store.schema],
+  );
+  const rows = await store.pool.query<{ n: string }>('SELECT count(*) AS n FROM recent_events');
+  return { bytes: Number(size.rows[0]!.bytes), rawEvents: Number(rows.rows[0]!.n) };
+}
+
+async function main(): Promise<void> {
+  const store = new SqlStore({
+    connectionString: values.database,
+    schema: `crest_bench_${randomUUID().slice(0, 8)}`,
+  });
+  await store.migrate();
+  const events = new PullModelEventSink(store, {
+    partitionMinutes: Number(values['partition-minutes']),
+    rawRetentionMs: Number(values['raw-retention-minutes']) * 60_000,
+    rollupRetentionMs: 2 * 3_600_000,
+  });
+  await events.maintain();
+  try {
+    console.log(`building ${streams} live stream docs…`);
+    const data = simulatedRetrievalData({ liveStreams: streams, users: 50 });
+    const docs = new SqlDocSink(store);
+    for (let i = 0; i < data.docs.length; i += 1_000)
+      await docs.write({ upserts: data.docs.slice(i, i + 1_000), deletions: [] });
+    console.log('filling 60 minutes of minute rollups…');
+    await store.pool.query(
+      `INSERT INTO engagement_minutes (livestream_id, minute, action, events, distinct_users, amount_minor)
+       SELECT l.livestream_id, date_trunc('minute', now()) - make_interval(mins => m), a,
+              1 + (random() * 30)::int, 1 + (random() * 10)::int, 0
+       FROM livestreams l, generate_series(1, 60) AS m,
+            unnest(ARRAY['chat.sent', 'bid.placed', 'giveaway.entered', 'viewer.joined']) AS a`,
+    );
+    // What autovacuum would do shortly after such a load: statistics for the planner.
+    await store.pool.query('ANALYZE livestreams');
+    await store.pool.query('ANALYZE engagement_minutes');
+    const filled = await storageBytes(store);
+    console.log(`store: ${(filled.bytes / 1e6).toFixed(0)} MB before ingest`);
+
+    // Ingest at a fixed rate in real time; each tick's batch is committed before the next is written.
+    const simulator = new MarketplaceSimulator({
+      seed: 5,
+      eventsPerSecond: rate,
+      targetLiveStreams: Math.min(streams, 5_000),
+      startTime: Date.now(),
+    });
+    const queryable = latencyHistogram();
+    let written = 0;
+    const abort = new AbortController();
+    const ingestStarted = performance.now();
+    const ingest = runSimulatorInRealTime({
+      simulator,
+      signal: abort.signal,
+      emit: async (items) => {
+        const batch = items.flatMap((item) => (item.kind === 'event' ? [item.event] : []));
+        const handedAt = performance.now();
+        await events.write(batch);
+        // Committed is queryable: every lambda reads committed rows.
+        queryable.recordValue(Math.max(1, Math.round((performance.now() - handedAt) * 1000)));
+        written += batch.length;
+      },
+    });
+
+    // Query every lambda in turn while the ingest runs.
+    const retriever = new SqlRetriever(store);
+    const byLambda = new Map<string, ReturnType<typeof latencyHistogram>>();
+    const queries = [
+      ...data.requests.map((request) => ({ name: request.strategy, request })),
+      ...data.requests
+        .filter((request) => request.strategy === 'trending')
+        .map((request) => ({ name: 'trending@2', request: { ...request, lambdaVersion: 2 } })),
+    ];
+    const storage: Array<{ atMinute: number; bytes: number; rawEvents: number }> = [];
+    const until = Date.now() + minutes * 60_000;
+    let nextSample = 0;
+    let nextMaintenance = Date.now() + 30_000;
+    for (let i = 0; Date.now() < until; i++) {
+      const { name, request } = queries[i % queries.length]!;
+      const t0 = performance.now();
+      await retriever.retrieve({ ...request, now: Date.now() });
+      let histogram = byLambda.get(name);
+      if (!histogram) byLambda.set(name, (histogram = latencyHistogram()));
+      histogram.recordValue(Math.max(1, Math.round((performance.now() - t0) * 1000)));
+      if (Date.now() >= nextSample) {
+        nextSample = Date.now() + 10_000;
+        storage.push({
+          atMinute: (performance.now() - ingestStarted) / 60_000,
+          ...(await storageBytes(store)),
+        });
+      }
+      if (Date.now() >= nextMaintenance) {
+        nextMaintenance = Date.now() + 30_000;
+        await events.maintain();
+      }
+    }
+    abort.abort();
+    await ingest;
+    const seconds = (performance.now() - ingestStarted) / 1000;
+
+    const rows: BenchRow[] = [...byLambda].map(([name, histogram]) => ({
+      name: `lambda ${name}`,
+      items: histogram.totalCount,
+      seconds,
+      throughputPerSecond: histogram.totalCount / seconds,
+      latencyUs: percentiles(histogram, 'one lambda, during ingest'),
+    }));
+    rows.push({
+      name: `ingest @${rate}/s: handed to sink → committed`,
+      items: written,
+      seconds,
+      throughputPerSecond: written / seconds,
+      latencyUs: percentiles(queryable, 'batch of one 100 ms tick'),
+    });
+    const maxBytes = Math.max(...storage.map((s) => s.bytes));
+    const last = storage.at(-1)!;
+    rows.push({
+      name: 'storage (all tables)',
+      items: last.rawEvents,
+      seconds,
+      throughputPerSecond: 0,
+      notes:
+        `${(filled.bytes / 1e6).toFixed(0)} MB before ingest, max ${(maxBytes / 1e6).toFixed(0)} MB, ` +
+        `end ${(last.bytes / 1e6).toFixed(0)} MB; raw events at end ${last.rawEvents}`,
+    });
+    console.log('storage over the run (minute: MB, raw events):');
+    console.log(
+      storage
+        .map((s) => `${s.atMinute.toFixed(1)}: ${(s.bytes / 1e6).toFixed(0)} MB, ${s.rawEvents}`)
+        .join('\n'),
+    );
+    report(
+      'pull-model',
+      {
+        minutes,
+        rate,
+        streams,
+        partitionMinutes: values['partition-minutes'],
+        rawRetentionMinutes: values['raw-retention-minutes'],
+        storage,
+      },
+      rows,
+    );
+  } finally {
+    await store.dropSchema();
+    await store.close();
+  }
+  process.exit(0);
+}
+
+void main();
