@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 
+import { ConstantBackoff, handleWhen, retry } from 'cockatiel';
 import {
   type Admin,
   type Consumer,
@@ -106,8 +107,10 @@ export class KafkaEventBus implements EventBus {
       }
     }
     if (missing.length > 0) {
+      // kafkajs's own waitForLeaders retries only LEADER_NOT_AVAILABLE; a KRaft broker can answer
+      // UNKNOWN_TOPIC_OR_PARTITION for a moment after creating a topic, so we wait for the leaders ourselves.
       await this.admin.createTopics({
-        waitForLeaders: true,
+        waitForLeaders: false,
         topics: missing.map((t) => ({
           topic: t.name,
           numPartitions: t.partitions,
@@ -115,8 +118,28 @@ export class KafkaEventBus implements EventBus {
           configEntries: t.compacted ? [{ name: 'cleanup.policy', value: 'compact' }] : [],
         })),
       });
+      await this.waitForLeaders(missing);
     }
     await this.refreshPartitionCounts(topics.map((t) => t.name));
+  }
+
+  private async waitForLeaders(topics: TopicSpec[], timeoutMs = 30_000): Promise<void> {
+    const names = topics.map((t) => t.name);
+    const wanted = new Map(topics.map((t) => [t.name, t.partitions]));
+    const policy = retry(handleWhen(isTransientMetadataError), {
+      maxAttempts: Math.ceil(timeoutMs / 100),
+      backoff: new ConstantBackoff(100),
+    });
+    await policy.execute(async () => {
+      const { topics: described } = await this.admin.fetchTopicMetadata({ topics: names });
+      const waiting = described.filter(
+        (t) => t.partitions.length < (wanted.get(t.name) ?? 1) || t.partitions.some((p) => p.leader < 0),
+      );
+      if (waiting.length > 0)
+        throw new TopicsNotReady(`no leader yet for ${waiting.map((t) => t.name).join(', ')}`);
+      // Metadata can name a leader before that broker serves the partition: ask the leaders themselves.
+      await Promise.all(names.map((topic) => this.admin.fetchTopicOffsets(topic)));
+    });
   }
 
   async publish(messages: OutgoingMessage[]): Promise<PublishReceipt[]> {
@@ -554,6 +577,19 @@ class KafkaSubscription implements Subscription {
 }
 
 const MAX_REQUEST_BYTES = 512 * 1024;
+
+class TopicsNotReady extends Error {}
+
+/** What a broker answers while a just-created topic is still being set up. */
+function isTransientMetadataError(error: Error): boolean {
+  const type = (error as Error & { type?: string }).type;
+  return (
+    error instanceof TopicsNotReady ||
+    type === 'UNKNOWN_TOPIC_OR_PARTITION' ||
+    type === 'LEADER_NOT_AVAILABLE' ||
+    type === 'NOT_LEADER_FOR_PARTITION'
+  );
+}
 const READ_RANGE_STALL_MS = 30_000;
 
 function chunkBySize<T extends { message: OutgoingMessage }>(items: T[], maxBytes: number): T[][] {
