@@ -1,4 +1,5 @@
 export * from './generated/crest/ranking/v1/ranking';
+export * from './lib/candidate-columns';
 export * from './lib/features/feature-catalogue';
 export * from './lib/features/transforms';
 export * from './lib/grpc-ranker';

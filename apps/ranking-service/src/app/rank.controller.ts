@@ -38,7 +38,9 @@ export class RankController {
         { model: response.modelId, version: String(response.modelVersion) },
         (performance.now() - started) / 1000,
       );
-      this.metrics.candidates.observe(request.candidates?.length ?? 0);
+      this.metrics.candidates.observe(
+        request.columns?.livestreamIds.length ?? request.candidates?.length ?? 0,
+      );
       return response;
     } catch (error) {
       const rpc = toRpcError(error);

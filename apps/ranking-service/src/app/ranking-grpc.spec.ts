@@ -5,6 +5,7 @@ import {
   GrpcRanker,
   InProcessRanker,
   RankCallError,
+  RankingClient,
   rankOrRetrievalOrder,
   type RankRequest,
   type RankResponse,
@@ -73,6 +74,20 @@ describe('ranking-service over gRPC', () => {
         candidate.score,
         9,
       );
+  });
+
+  it('answers a caller that sends one message per candidate (the row form) in the same order', async () => {
+    const rows = new RankingClient(address, credentials.createInsecure());
+    const answer = await new Promise<RankResponse>((resolve, reject) =>
+      rows.rank(request({ explain: true }), (error, response) => (error ? reject(error) : resolve(response))),
+    );
+    rows.close();
+    const over = await ranker.rank(request({ explain: true }));
+
+    expect(answer.ranked).toBeUndefined();
+    // As JSON: a map entry of -0 travels as 0 in the row form, while packed columns keep the sign.
+    expect(JSON.stringify(answer.candidates)).toEqual(JSON.stringify(over.candidates));
+    expect(answer.candidates.map((c) => c.livestreamId)).toEqual(['wave', 'followed', 'calm']);
   });
 
   it('answers INVALID_ARGUMENT naming every problem', async () => {

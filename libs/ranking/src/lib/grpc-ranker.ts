@@ -1,6 +1,8 @@
 import { credentials, Metadata, type ServiceError, status } from '@grpc/grpc-js';
 
 import { RankingClient, type RankRequest, type RankResponse } from '../generated/crest/ranking/v1/ranking';
+import { scoredCandidatesOf } from './candidate-columns';
+import { withCandidateColumns } from './rank-request';
 import { type RankCallOptions, type Ranker } from './ranker.port';
 
 /** A failed Rank call, with the gRPC status name (`DEADLINE_EXCEEDED`, `INVALID_ARGUMENT`, `UNAVAILABLE`…). */
@@ -26,7 +28,11 @@ export interface GrpcRankerOptions {
   defaultBudgetMs?: number;
 }
 
-/** Calls the ranking-service's `Rank` over gRPC with a deadline; aborting the signal cancels the call. */
+/**
+ * Calls the ranking-service's `Rank` over gRPC with a deadline; aborting the signal cancels the call. The
+ * candidates travel as columns (a packed list per feature) and the answer comes back the same way; callers
+ * see one message per candidate either way.
+ */
 export class GrpcRanker implements Ranker {
   readonly name = 'grpc';
   private readonly client: RankingClient;
@@ -41,8 +47,9 @@ export class GrpcRanker implements Ranker {
     return new Promise((resolve, reject) => {
       options.signal?.throwIfAborted();
       const deadline = Date.now() + (options.budgetMs ?? this.defaultBudgetMs);
+      const sent = withCandidateColumns(request);
       const call = this.client.rank(
-        request,
+        sent,
         new Metadata(),
         { deadline },
         (error: ServiceError | null, response) => {
@@ -51,6 +58,12 @@ export class GrpcRanker implements Ranker {
             reject(
               new RankCallError(status[error.code] ?? String(error.code), error.details || error.message),
             );
+          else if (response.ranked && sent.columns)
+            resolve({
+              candidates: scoredCandidatesOf(response.ranked, sent.columns.livestreamIds),
+              modelId: response.modelId,
+              modelVersion: response.modelVersion,
+            });
           else resolve(response);
         },
       );

@@ -1,4 +1,5 @@
 import { type RankRequest, type RankResponse } from '../generated/crest/ranking/v1/ranking';
+import { candidateColumnsProblems, scoredCandidatesOf, toCandidateColumns } from './candidate-columns';
 import { type ModelRegistry } from './models/model-registry';
 
 export const MAX_CANDIDATES = 2_000;
@@ -25,16 +26,33 @@ export function rankRequestProblems(request: RankRequest): string[] {
       problems.push('user.embedding must hold finite numbers');
   }
   const candidates = request.candidates ?? [];
-  if (candidates.length > MAX_CANDIDATES)
-    problems.push(`at most ${MAX_CANDIDATES} candidates per request (got ${candidates.length})`);
+  const columns = request.columns;
+  if (columns && candidates.length > 0) problems.push('send candidates or columns, not both');
+  const count = columns ? columns.livestreamIds.length : candidates.length;
+  if (count > MAX_CANDIDATES)
+    problems.push(`at most ${MAX_CANDIDATES} candidates per request (got ${count})`);
+  if (columns) {
+    problems.push(...candidateColumnsProblems(columns));
+    if (
+      columns.sellerEmbeddingDims !== 0 &&
+      columns.sellerEmbeddingDims !== (request.user?.embedding.length ?? 0)
+    )
+      problems.push(
+        `columns.sellerEmbeddingDims must be 0 or the user's embedding length ${request.user?.embedding.length ?? 0} (got ${columns.sellerEmbeddingDims})`,
+      );
+  }
+  const ids = columns ? columns.livestreamIds : candidates.map((c) => c.livestreamId);
   const seen = new Set<string>();
+  ids.forEach((id, i) => {
+    if (!id) problems.push(`candidates[${i}].livestreamId is required`);
+    else if (seen.has(id)) problems.push(`candidates[${i}].livestreamId "${id}" appears twice`);
+    seen.add(id);
+  });
+  const retrievalScores = columns ? columns.retrievalScores : candidates.map((c) => c.retrievalScore);
+  retrievalScores.forEach((score, i) => {
+    if (!Number.isFinite(score)) problems.push(`candidates[${i}].retrievalScore must be finite`);
+  });
   candidates.forEach((candidate, i) => {
-    if (!candidate.livestreamId) problems.push(`candidates[${i}].livestreamId is required`);
-    else if (seen.has(candidate.livestreamId))
-      problems.push(`candidates[${i}].livestreamId "${candidate.livestreamId}" appears twice`);
-    seen.add(candidate.livestreamId);
-    if (!Number.isFinite(candidate.retrievalScore))
-      problems.push(`candidates[${i}].retrievalScore must be finite`);
     if (!candidate.stream) problems.push(`candidates[${i}].stream is required`);
   });
   if (!Number.isFinite(request.nowMs) || request.nowMs < 0)
@@ -42,6 +60,16 @@ export function rankRequestProblems(request: RankRequest): string[] {
   for (const [name, weight] of Object.entries(request.weightOverrides ?? {}))
     if (!Number.isFinite(weight)) problems.push(`weightOverrides.${name} must be a finite number`);
   return problems;
+}
+
+/** The request with its candidates as columns: what the gRPC client sends (see CandidateColumns). */
+export function withCandidateColumns(request: RankRequest): RankRequest {
+  if (request.columns) return request;
+  return {
+    ...request,
+    candidates: [],
+    columns: toCandidateColumns(request.candidates, request.user?.embedding.length ?? 0),
+  };
 }
 
 /**
@@ -57,11 +85,18 @@ export function rankWithRegistry(
   const problems = rankRequestProblems(request);
   if (problems.length > 0) throw new RankRequestError(problems);
   const model = registry.resolve(request.modelId, request.modelVersion);
-  const candidates = model.rank(request.user!, request.candidates, {
+  const user = request.user!;
+  const options = {
     now: request.nowMs || clock(),
     weightOverrides: request.weightOverrides,
     diversity: request.diversity,
     explain: request.explain,
-  });
+  };
+  if (request.columns) {
+    const ranked = model.rankColumns(user, request.columns, options);
+    return { candidates: [], ranked, modelId: model.id, modelVersion: model.version };
+  }
+  const columns = toCandidateColumns(request.candidates, user.embedding.length);
+  const candidates = scoredCandidatesOf(model.rankColumns(user, columns, options), columns.livestreamIds);
   return { candidates, modelId: model.id, modelVersion: model.version };
 }

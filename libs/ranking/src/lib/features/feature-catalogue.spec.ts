@@ -1,5 +1,6 @@
+import { toCandidateColumns } from '../candidate-columns';
 import { candidateFixture, NOW, userFixture } from '../ranking.fixtures';
-import { FEATURE_CATALOGUE, type FeatureInput } from './feature-catalogue';
+import { FEATURE_CATALOGUE, featureInputOf } from './feature-catalogue';
 import { compileTransforms } from './transforms';
 
 describe('feature catalogue', () => {
@@ -25,13 +26,10 @@ describe('feature catalogue', () => {
       giveawayEndsAtMs: NOW - 1,
     },
   });
-  const input: FeatureInput = {
-    user,
-    candidate,
-    now: NOW,
-    followed: new Set(user.followedSellers),
-    userNorm: 1,
-  };
+  const other = candidateFixture('s0', { categoryIds: ['toys'], seller: { score: 0.1, embedding: [0, 1] } });
+  // The second candidate: reads must not mix up rows.
+  const input = featureInputOf(user, toCandidateColumns([other, candidate], 2), NOW);
+  input.index = 1;
   const values = Object.fromEntries(FEATURE_CATALOGUE.map((f) => [f.name, f.read(input)]));
 
   it('reads every feature of a stream, its seller and the user', () => {
@@ -54,21 +52,31 @@ describe('feature catalogue', () => {
     });
   });
 
-  it('reports missing inputs as undefined, so the failure policy decides', () => {
+  it('reports missing inputs as not finite (undefined or NaN), so the failure policy decides', () => {
     const bare = candidateFixture('s2', {
       seller: undefined,
       stream: { startedAtMs: undefined, lastEventAtMs: undefined },
     });
-    const read = (name: string) =>
-      FEATURE_CATALOGUE.find((f) => f.name === name)!.read({
-        ...input,
-        candidate: bare,
-        user: userFixture(),
-      });
-    expect(read('sellerScore')).toBeUndefined();
+    const read = (name: string, who = userFixture()) =>
+      FEATURE_CATALOGUE.find((f) => f.name === name)!.read(
+        featureInputOf(who, toCandidateColumns([bare], 0), NOW),
+      );
+    expect(read('sellerScore')).toBeNaN();
     expect(read('streamAgeSeconds')).toBeUndefined();
+    expect(read('freshnessSeconds')).toBeUndefined();
     expect(read('embeddingSimilarity')).toBeUndefined();
+    expect(read('auctionActive')).toBe(0);
     expect(read('followsSeller')).toBe(0);
+  });
+
+  it('finds no similarity for a seller without an embedding among sellers with one', () => {
+    const withEmbedding = candidateFixture('s3', { seller: { score: 1, embedding: [1, 0] } });
+    const without = candidateFixture('s4', { seller: { score: 1, embedding: [] } });
+    const similarity = FEATURE_CATALOGUE.find((f) => f.name === 'embeddingSimilarity')!;
+    const at = featureInputOf(user, toCandidateColumns([withEmbedding, without], 2), NOW);
+    expect(similarity.read(at)).toBeCloseTo(1, 12);
+    at.index = 1;
+    expect(similarity.read(at)).toBeUndefined();
   });
 
   it('declares a source, a type, a default and a failure policy for every feature', () => {

@@ -1,4 +1,5 @@
-import { type Candidate, type UserContext } from '../../generated/crest/ranking/v1/ranking';
+import { type CandidateColumns, type UserContext } from '../../generated/crest/ranking/v1/ranking';
+import { categoryStarts } from '../candidate-columns';
 
 /** Where a feature's value comes from. */
 export type FeatureSource = 'stream' | 'seller' | 'user' | 'user-stream';
@@ -9,15 +10,33 @@ export type FeatureSource = 'stream' | 'seller' | 'user' | 'user-stream';
  */
 export type FailurePolicy = 'default' | 'reject';
 
-/** What a feature reads: the user, one candidate, and the time the request is ranked at. */
+/** What a feature reads: the user, one candidate (`index` into the columns), and the time ranked at. */
 export interface FeatureInput {
   user: UserContext;
-  candidate: Candidate;
+  columns: CandidateColumns;
+  index: number;
+  /** Where each candidate's categories start in `columns.categoryIds` (built once per request). */
+  categoryStarts: Int32Array;
   now: number;
   /** The user's followed sellers as a set (built once per request). */
   followed: ReadonlySet<string>;
   /** The user's embedding norm (0 when none), computed once per request. */
   userNorm: number;
+}
+
+/** The input of a request's features, at candidate 0; move `index` to read another candidate. */
+export function featureInputOf(user: UserContext, columns: CandidateColumns, now: number): FeatureInput {
+  let squares = 0;
+  for (const x of user.embedding) squares += x * x;
+  return {
+    user,
+    columns,
+    index: 0,
+    categoryStarts: categoryStarts(columns),
+    now,
+    followed: new Set(user.followedSellers),
+    userNorm: Math.sqrt(squares),
+  };
 }
 
 export interface FeatureDefinition {
@@ -27,23 +46,30 @@ export interface FeatureDefinition {
   default: number;
   onMissing: FailurePolicy;
   description: string;
-  /** The raw value (booleans as 0/1), or undefined when its inputs are missing. */
+  /** The raw value (booleans as 0/1); undefined or NaN when its inputs are missing. */
   read(input: FeatureInput): number | undefined;
 }
 
 const SECOND = 1_000;
-const stream = (input: FeatureInput) => input.candidate.stream;
-
-function cosine(a: readonly number[], aNorm: number, b: readonly number[]): number | undefined {
-  if (a.length === 0 || a.length !== b.length || aNorm === 0) return undefined;
+/** The user's embedding against the candidate's seller embedding row (NaN where it has none). */
+function embeddingSimilarity(i: FeatureInput): number | undefined {
+  const a = i.user.embedding;
+  const dims = i.columns.sellerEmbeddingDims;
+  if (a.length === 0 || a.length !== dims || i.userNorm === 0) return undefined;
+  const b = i.columns.sellerEmbeddings;
+  const offset = i.index * dims;
   let dot = 0;
   let bb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i]! * b[i]!;
-    bb += b[i]! * b[i]!;
+  for (let d = 0; d < dims; d++) {
+    const x = b[offset + d]!;
+    dot += a[d]! * x;
+    bb += x * x;
   }
-  return bb === 0 ? undefined : dot / (aNorm * Math.sqrt(bb));
+  return bb === 0 || Number.isNaN(bb) ? undefined : dot / (i.userNorm * Math.sqrt(bb));
 }
+
+/** A time in the future (auction or giveaway end) against now; NaN (none) is never ahead. */
+const endsAhead = (endsAt: number, now: number) => endsAt > now;
 
 /**
  * Every feature a model may use. A model's config names features from here and declares how each is
@@ -57,7 +83,7 @@ export const FEATURE_CATALOGUE: readonly FeatureDefinition[] = [
     default: 1,
     onMissing: 'reject',
     description: 'Engagement of the last minute against the 5-minute rate (> 1 in a wave)',
-    read: (i) => stream(i)?.momentum,
+    read: (i) => i.columns.momentum[i.index],
   },
   {
     name: 'hotness',
@@ -66,7 +92,7 @@ export const FEATURE_CATALOGUE: readonly FeatureDefinition[] = [
     default: 0,
     onMissing: 'reject',
     description: 'Weighted engagement of the last minute × clipped momentum',
-    read: (i) => stream(i)?.hotness,
+    read: (i) => i.columns.hotness[i.index],
   },
   {
     name: 'currentViewers',
@@ -75,7 +101,7 @@ export const FEATURE_CATALOGUE: readonly FeatureDefinition[] = [
     default: 0,
     onMissing: 'default',
     description: 'Viewers in the stream now',
-    read: (i) => stream(i)?.currentViewers,
+    read: (i) => i.columns.currentViewers[i.index],
   },
   {
     name: 'bidsPerMinute',
@@ -84,7 +110,7 @@ export const FEATURE_CATALOGUE: readonly FeatureDefinition[] = [
     default: 0,
     onMissing: 'default',
     description: 'Bids in the last minute',
-    read: (i) => stream(i)?.bidsPerMinute,
+    read: (i) => i.columns.bidsPerMinute[i.index],
   },
   {
     name: 'chatsPerMinute',
@@ -93,7 +119,7 @@ export const FEATURE_CATALOGUE: readonly FeatureDefinition[] = [
     default: 0,
     onMissing: 'default',
     description: 'Chat messages in the last minute',
-    read: (i) => stream(i)?.chatsPerMinute,
+    read: (i) => i.columns.chatsPerMinute[i.index],
   },
   {
     name: 'engagedUsers5m',
@@ -102,7 +128,7 @@ export const FEATURE_CATALOGUE: readonly FeatureDefinition[] = [
     default: 0,
     onMissing: 'default',
     description: 'Distinct users who engaged in the last 5 minutes',
-    read: (i) => stream(i)?.engagedUsers5m,
+    read: (i) => i.columns.engagedUsers5m[i.index],
   },
   {
     name: 'streamAgeSeconds',
@@ -112,8 +138,8 @@ export const FEATURE_CATALOGUE: readonly FeatureDefinition[] = [
     onMissing: 'default',
     description: 'Seconds since the stream went live',
     read: (i) => {
-      const started = stream(i)?.startedAtMs;
-      return started === undefined ? undefined : Math.max(0, (i.now - started) / SECOND);
+      const started = i.columns.startedAtMs[i.index]!;
+      return Number.isNaN(started) ? undefined : Math.max(0, (i.now - started) / SECOND);
     },
   },
   {
@@ -124,8 +150,7 @@ export const FEATURE_CATALOGUE: readonly FeatureDefinition[] = [
     onMissing: 'default',
     description: 'An auction is running now',
     read: (i) => {
-      const endsAt = stream(i)?.auctionEndsAtMs;
-      return endsAt !== undefined && endsAt > i.now ? 1 : 0;
+      return endsAhead(i.columns.auctionEndsAtMs[i.index]!, i.now) ? 1 : 0;
     },
   },
   {
@@ -136,8 +161,8 @@ export const FEATURE_CATALOGUE: readonly FeatureDefinition[] = [
     onMissing: 'default',
     description: 'Seconds until the running auction ends (0 without one)',
     read: (i) => {
-      const endsAt = stream(i)?.auctionEndsAtMs;
-      return endsAt !== undefined && endsAt > i.now ? (endsAt - i.now) / SECOND : 0;
+      const endsAt = i.columns.auctionEndsAtMs[i.index]!;
+      return endsAhead(endsAt, i.now) ? (endsAt - i.now) / SECOND : 0;
     },
   },
   {
@@ -148,8 +173,7 @@ export const FEATURE_CATALOGUE: readonly FeatureDefinition[] = [
     onMissing: 'default',
     description: 'A giveaway is running now',
     read: (i) => {
-      const endsAt = stream(i)?.giveawayEndsAtMs;
-      return endsAt !== undefined && endsAt > i.now ? 1 : 0;
+      return endsAhead(i.columns.giveawayEndsAtMs[i.index]!, i.now) ? 1 : 0;
     },
   },
   {
@@ -160,8 +184,8 @@ export const FEATURE_CATALOGUE: readonly FeatureDefinition[] = [
     onMissing: 'default',
     description: 'Seconds since the stream’s last event (how current its signals are)',
     read: (i) => {
-      const last = stream(i)?.lastEventAtMs;
-      return last === undefined ? undefined : Math.max(0, (i.now - last) / SECOND);
+      const last = i.columns.lastEventAtMs[i.index]!;
+      return Number.isNaN(last) ? undefined : Math.max(0, (i.now - last) / SECOND);
     },
   },
   {
@@ -171,7 +195,7 @@ export const FEATURE_CATALOGUE: readonly FeatureDefinition[] = [
     default: 0.5,
     onMissing: 'default',
     description: 'The seller’s batch quality score in [0, 1]',
-    read: (i) => i.candidate.seller?.score,
+    read: (i) => i.columns.sellerScores[i.index],
   },
   {
     name: 'followsSeller',
@@ -180,7 +204,7 @@ export const FEATURE_CATALOGUE: readonly FeatureDefinition[] = [
     default: 0,
     onMissing: 'default',
     description: 'The user follows the stream’s seller',
-    read: (i) => (i.followed.has(i.candidate.sellerId) ? 1 : 0),
+    read: (i) => (i.followed.has(i.columns.sellerIds[i.index]!) ? 1 : 0),
   },
   {
     name: 'categoryAffinity',
@@ -191,8 +215,9 @@ export const FEATURE_CATALOGUE: readonly FeatureDefinition[] = [
     description: 'The user’s strongest affinity among the stream’s categories (0 for none)',
     read: (i) => {
       let best = 0;
-      for (const category of i.candidate.categoryIds)
-        best = Math.max(best, i.user.categoryAffinities[category] ?? 0);
+      const end = i.categoryStarts[i.index + 1]!;
+      for (let c = i.categoryStarts[i.index]!; c < end; c++)
+        best = Math.max(best, i.user.categoryAffinities[i.columns.categoryIds[c]!] ?? 0);
       return best;
     },
   },
@@ -203,7 +228,7 @@ export const FEATURE_CATALOGUE: readonly FeatureDefinition[] = [
     default: 0,
     onMissing: 'default',
     description: 'Cosine similarity of the user’s and the seller’s embeddings',
-    read: (i) => cosine(i.user.embedding, i.userNorm, i.candidate.seller?.embedding ?? []),
+    read: embeddingSimilarity,
   },
 ];
 

@@ -1,10 +1,13 @@
 import {
   type Candidate,
+  type CandidateColumns,
   type DiversityOptions,
+  type RankedColumns,
   type ScoredCandidate,
   type UserContext,
 } from '../../generated/crest/ranking/v1/ranking';
-import { type FeatureDefinition, type FeatureInput, FEATURES_BY_NAME } from '../features/feature-catalogue';
+import { scoredCandidatesOf, toCandidateColumns } from '../candidate-columns';
+import { type FeatureDefinition, featureInputOf, FEATURES_BY_NAME } from '../features/feature-catalogue';
 import { compileTransforms } from '../features/transforms';
 import { type ModelConfig, modelConfigProblems } from './model-config';
 
@@ -43,8 +46,6 @@ interface CompiledFeature {
 }
 
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
-// Shared by every candidate when explain is off: an empty map costs nothing to send.
-const NO_CONTRIBUTIONS: Record<string, number> = Object.freeze({}) as Record<string, number>;
 
 /**
  * A compiled model: pure and deterministic (same input, same order). Candidates are ordered by score, then
@@ -89,64 +90,79 @@ export class RankingModel {
     };
   }
 
+  /** Ranks one message per candidate (tests, explain tools): the columns path with rows in and out. */
   rank(user: UserContext, candidates: readonly Candidate[], options: RankOptions): ScoredCandidate[] {
+    const columns = toCandidateColumns(candidates, user.embedding.length);
+    return scoredCandidatesOf(this.rankColumns(user, columns, options), columns.livestreamIds);
+  }
+
+  /** Ranks candidates given as columns (what the ranking-service receives); the answer is in ranked order. */
+  rankColumns(user: UserContext, columns: CandidateColumns, options: RankOptions): RankedColumns {
     const weights = this.weightsWith(options.weightOverrides);
-    if (candidates.length === 0) return [];
-    const followed = new Set(user.followedSellers);
-    let userNorm = 0;
-    for (const x of user.embedding) userNorm += x * x;
-    userNorm = Math.sqrt(userNorm);
-    const missing: string[] = [];
+    const n = columns.livestreamIds.length;
     const features = this.features;
     const explain = options.explain === true;
-    // One reused input and scores in a typed array: a Rank call scores hundreds of candidates, and
-    // per-candidate objects were a good part of its time and garbage.
-    const input: FeatureInput = { user, candidate: candidates[0]!, now: options.now, followed, userNorm };
-    const scores = new Float64Array(candidates.length);
-    const contributionsOf: Array<Record<string, number>> = [];
-    for (let index = 0; index < candidates.length; index++) {
-      const candidate = candidates[index]!;
-      input.candidate = candidate;
+    const contributionNames = explain ? ['bias', ...features.map((f) => f.definition.name)] : [];
+    if (n === 0)
+      return { order: [], scores: [], probabilities: [], demoted: [], contributionNames, contributions: [] };
+    const missing: string[] = [];
+    // One reused input and typed arrays: a Rank call scores hundreds of candidates, and per-candidate
+    // objects were a good part of its time and garbage.
+    const input = featureInputOf(user, columns, options.now);
+    const scores = new Float64Array(n);
+    const width = contributionNames.length;
+    const contributionsByCandidate = explain ? new Float64Array(n * width) : undefined;
+    for (let index = 0; index < n; index++) {
+      input.index = index;
       let linear = this.bias;
-      const contributions: Record<string, number> = explain ? { bias: this.bias } : NO_CONTRIBUTIONS;
+      if (contributionsByCandidate) contributionsByCandidate[index * width] = this.bias;
       for (let f = 0; f < features.length; f++) {
         const { definition, transform } = features[f]!;
         let raw = definition.read(input);
         if (raw === undefined || !Number.isFinite(raw)) {
           if (definition.onMissing === 'reject')
-            missing.push(`candidates[${index}] (${candidate.livestreamId}) lacks ${definition.name}`);
+            missing.push(`candidates[${index}] (${columns.livestreamIds[index]}) lacks ${definition.name}`);
           raw = definition.default;
         }
         const contribution = weights[f]! * transform(raw);
         linear += contribution;
-        if (explain) contributions[definition.name] = contribution;
+        if (contributionsByCandidate) contributionsByCandidate[index * width + 1 + f] = contribution;
       }
       scores[index] = linear;
-      if (explain) contributionsOf.push(contributions);
     }
     if (missing.length > 0) throw new RankInputError(missing);
-    const order = Array.from({ length: candidates.length }, (_, i) => i);
-    order.sort((a, b) => {
-      const ca = candidates[a]!;
-      const cb = candidates[b]!;
-      return (
+    const ids = columns.livestreamIds;
+    const retrieval = columns.retrievalScores;
+    const byScore = Array.from({ length: n }, (_, i) => i);
+    byScore.sort(
+      (a, b) =>
         scores[b]! - scores[a]! ||
-        cb.retrievalScore - ca.retrievalScore ||
-        (ca.livestreamId < cb.livestreamId ? -1 : ca.livestreamId > cb.livestreamId ? 1 : 0)
-      );
+        retrieval[b]! - retrieval[a]! ||
+        (ids[a]! < ids[b]! ? -1 : ids[a]! > ids[b]! ? 1 : 0),
+    );
+    const { order, demoted } = diversify(byScore, columns, input.categoryStarts, {
+      ...this.diversity,
+      ...nonZero(options.diversity),
     });
     const logistic = this.kind === 'logistic';
-    const scored = order.map((i) => ({
-      result: {
-        livestreamId: candidates[i]!.livestreamId,
-        score: scores[i]!,
-        probability: logistic ? sigmoid(scores[i]!) : scores[i]!,
-        contributions: explain ? contributionsOf[i]! : NO_CONTRIBUTIONS,
-        demoted: false,
-      } satisfies ScoredCandidate,
-      candidate: candidates[i]!,
-    }));
-    return diversify(scored, { ...this.diversity, ...nonZero(options.diversity) });
+    const ranked: RankedColumns = {
+      order,
+      scores: new Array<number>(n),
+      probabilities: new Array<number>(n),
+      demoted,
+      contributionNames,
+      contributions: explain ? new Array<number>(n * width) : [],
+    };
+    for (let rank = 0; rank < n; rank++) {
+      const index = order[rank]!;
+      const score = scores[index]!;
+      ranked.scores[rank] = score;
+      ranked.probabilities[rank] = logistic ? sigmoid(score) : score;
+      if (contributionsByCandidate)
+        for (let f = 0; f < width; f++)
+          ranked.contributions[rank * width + f] = contributionsByCandidate[index * width + f]!;
+    }
+    return ranked;
   }
 
   private weightsWith(overrides: Readonly<Record<string, number>> | undefined): number[] {
@@ -177,30 +193,39 @@ function nonZero(diversity: DiversityOptions | undefined): Partial<Required<Dive
   return out;
 }
 
-/** Keeps the order, moving each item past a seller's or a category's cap below the items within the caps. */
+/**
+ * Keeps the order, moving each candidate past a seller's or a category's cap below the candidates within the
+ * caps (in order); `demoted` marks the moved ones by rank.
+ */
 function diversify(
-  scored: Array<{ result: ScoredCandidate; candidate: Candidate }>,
+  byScore: number[],
+  columns: CandidateColumns,
+  starts: Int32Array,
   caps: Required<DiversityOptions>,
-): ScoredCandidate[] {
-  if (!caps.maxPerSeller && !caps.maxPerCategory) return scored.map((s) => s.result);
+): { order: number[]; demoted: boolean[] } {
+  if (!caps.maxPerSeller && !caps.maxPerCategory)
+    return { order: byScore, demoted: new Array<boolean>(byScore.length).fill(false) };
   const perSeller = new Map<string, number>();
   const perCategory = new Map<string, number>();
-  const kept: ScoredCandidate[] = [];
-  const demoted: ScoredCandidate[] = [];
-  for (const { result, candidate } of scored) {
-    const sellerCount = perSeller.get(candidate.sellerId) ?? 0;
-    const overSeller = caps.maxPerSeller > 0 && sellerCount >= caps.maxPerSeller;
-    const overCategory =
-      caps.maxPerCategory > 0 &&
-      candidate.categoryIds.some((c) => (perCategory.get(c) ?? 0) >= caps.maxPerCategory);
-    if (overSeller || overCategory) {
-      demoted.push({ ...result, demoted: true });
+  const kept: number[] = [];
+  const moved: number[] = [];
+  for (const index of byScore) {
+    const seller = columns.sellerIds[index]!;
+    const sellerCount = perSeller.get(seller) ?? 0;
+    let over = caps.maxPerSeller > 0 && sellerCount >= caps.maxPerSeller;
+    const from = starts[index]!;
+    const to = starts[index + 1]!;
+    for (let c = from; !over && caps.maxPerCategory > 0 && c < to; c++)
+      over = (perCategory.get(columns.categoryIds[c]!) ?? 0) >= caps.maxPerCategory;
+    if (over) {
+      moved.push(index);
       continue;
     }
-    perSeller.set(candidate.sellerId, sellerCount + 1);
-    for (const category of candidate.categoryIds)
-      perCategory.set(category, (perCategory.get(category) ?? 0) + 1);
-    kept.push(result);
+    perSeller.set(seller, sellerCount + 1);
+    for (let c = from; c < to; c++)
+      perCategory.set(columns.categoryIds[c]!, (perCategory.get(columns.categoryIds[c]!) ?? 0) + 1);
+    kept.push(index);
   }
-  return kept.concat(demoted);
+  const demoted = new Array<boolean>(byScore.length).fill(false, 0, kept.length).fill(true, kept.length);
+  return { order: kept.concat(moved), demoted };
 }

@@ -78,6 +78,38 @@ export interface Candidate {
   seller?: SellerFeatures | undefined;
 }
 
+/**
+ * The candidates as columns: index i of every list is candidate i. What the gRPC client sends: a message per
+ * candidate (with its nested messages) was most of a Rank call's encode and decode time and garbage, while
+ * packed numeric lists are read and written in bulk. Unknown numbers (a stream's start, no running auction,
+ * a seller without a score) are NaN.
+ */
+export interface CandidateColumns {
+  livestreamIds: string[];
+  sellerIds: string[];
+  /** Candidate i has category_counts[i] categories, the next ones of category_ids in candidate order. */
+  categoryCounts: number[];
+  categoryIds: string[];
+  retrievalScores: number[];
+  momentum: number[];
+  hotness: number[];
+  currentViewers: number[];
+  bidsPerMinute: number[];
+  chatsPerMinute: number[];
+  engagedUsers5m: number[];
+  startedAtMs: number[];
+  lastEventAtMs: number[];
+  auctionEndsAtMs: number[];
+  giveawayEndsAtMs: number[];
+  sellerScores: number[];
+  /**
+   * Length of each seller embedding: the user's embedding length, or 0 (no embeddings sent) when the user
+   * has none. seller_embeddings holds a row of that many numbers per candidate, NaN where it has none.
+   */
+  sellerEmbeddingDims: number;
+  sellerEmbeddings: number[];
+}
+
 export interface DiversityOptions {
   /** 0 = no cap. */
   maxPerSeller: number;
@@ -86,7 +118,9 @@ export interface DiversityOptions {
 
 export interface RankRequest {
   user?: UserContext | undefined;
+  /** The candidates one message each; or, preferred, as columns. A request holds one or the other. */
   candidates: Candidate[];
+  columns?: CandidateColumns | undefined;
   modelId: string;
   /** 0 = the latest version of the model. */
   modelVersion: number;
@@ -122,10 +156,28 @@ export interface ScoredCandidate_ContributionsEntry {
   value: number;
 }
 
+/** The answer to a request with columns, in ranked order. */
+export interface RankedColumns {
+  /** Index of the request's candidate at each rank. */
+  order: number[];
+  scores: number[];
+  probabilities: number[];
+  demoted: boolean[];
+  /**
+   * Explain only: the contribution of each of these features (and "bias") to the score of each ranked
+   * candidate, contribution_names.length numbers per candidate in ranked order.
+   */
+  contributionNames: string[];
+  contributions: number[];
+}
+
 export interface RankResponse {
+  /** The answer to a request with one message per candidate. */
   candidates: ScoredCandidate[];
   modelId: string;
   modelVersion: number;
+  /** The answer to a request with columns. */
+  ranked?: RankedColumns | undefined;
 }
 
 function createBaseUserContext(): UserContext {
@@ -954,6 +1006,630 @@ export const Candidate: MessageFns<Candidate> = {
   },
 };
 
+function createBaseCandidateColumns(): CandidateColumns {
+  return {
+    livestreamIds: [],
+    sellerIds: [],
+    categoryCounts: [],
+    categoryIds: [],
+    retrievalScores: [],
+    momentum: [],
+    hotness: [],
+    currentViewers: [],
+    bidsPerMinute: [],
+    chatsPerMinute: [],
+    engagedUsers5m: [],
+    startedAtMs: [],
+    lastEventAtMs: [],
+    auctionEndsAtMs: [],
+    giveawayEndsAtMs: [],
+    sellerScores: [],
+    sellerEmbeddingDims: 0,
+    sellerEmbeddings: [],
+  };
+}
+
+export const CandidateColumns: MessageFns<CandidateColumns> = {
+  encode(message: CandidateColumns, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.livestreamIds) {
+      writer.uint32(10).string(v!);
+    }
+    for (const v of message.sellerIds) {
+      writer.uint32(18).string(v!);
+    }
+    if (message.categoryCounts.length !== 0) {
+      writer.uint32(26).fork();
+      for (const v of message.categoryCounts) {
+        writer.uint32(v);
+      }
+      writer.join();
+    }
+    for (const v of message.categoryIds) {
+      writer.uint32(34).string(v!);
+    }
+    if (message.retrievalScores.length !== 0) {
+      writer.uint32(42).fork();
+      for (const v of message.retrievalScores) {
+        writer.double(v);
+      }
+      writer.join();
+    }
+    if (message.momentum.length !== 0) {
+      writer.uint32(50).fork();
+      for (const v of message.momentum) {
+        writer.double(v);
+      }
+      writer.join();
+    }
+    if (message.hotness.length !== 0) {
+      writer.uint32(58).fork();
+      for (const v of message.hotness) {
+        writer.double(v);
+      }
+      writer.join();
+    }
+    if (message.currentViewers.length !== 0) {
+      writer.uint32(66).fork();
+      for (const v of message.currentViewers) {
+        writer.double(v);
+      }
+      writer.join();
+    }
+    if (message.bidsPerMinute.length !== 0) {
+      writer.uint32(74).fork();
+      for (const v of message.bidsPerMinute) {
+        writer.double(v);
+      }
+      writer.join();
+    }
+    if (message.chatsPerMinute.length !== 0) {
+      writer.uint32(82).fork();
+      for (const v of message.chatsPerMinute) {
+        writer.double(v);
+      }
+      writer.join();
+    }
+    if (message.engagedUsers5m.length !== 0) {
+      writer.uint32(90).fork();
+      for (const v of message.engagedUsers5m) {
+        writer.double(v);
+      }
+      writer.join();
+    }
+    if (message.startedAtMs.length !== 0) {
+      writer.uint32(98).fork();
+      for (const v of message.startedAtMs) {
+        writer.double(v);
+      }
+      writer.join();
+    }
+    if (message.lastEventAtMs.length !== 0) {
+      writer.uint32(106).fork();
+      for (const v of message.lastEventAtMs) {
+        writer.double(v);
+      }
+      writer.join();
+    }
+    if (message.auctionEndsAtMs.length !== 0) {
+      writer.uint32(114).fork();
+      for (const v of message.auctionEndsAtMs) {
+        writer.double(v);
+      }
+      writer.join();
+    }
+    if (message.giveawayEndsAtMs.length !== 0) {
+      writer.uint32(122).fork();
+      for (const v of message.giveawayEndsAtMs) {
+        writer.double(v);
+      }
+      writer.join();
+    }
+    if (message.sellerScores.length !== 0) {
+      writer.uint32(130).fork();
+      for (const v of message.sellerScores) {
+        writer.double(v);
+      }
+      writer.join();
+    }
+    if (message.sellerEmbeddingDims !== 0) {
+      writer.uint32(136).uint32(message.sellerEmbeddingDims);
+    }
+    if (message.sellerEmbeddings.length !== 0) {
+      writer.uint32(146).fork();
+      for (const v of message.sellerEmbeddings) {
+        writer.float(v);
+      }
+      writer.join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CandidateColumns {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCandidateColumns();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.livestreamIds.push(reader.string());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.sellerIds.push(reader.string());
+            continue;
+          }
+          case 3: {
+            if (tag === 24) {
+              message.categoryCounts.push(reader.uint32());
+
+              continue;
+            }
+
+            if (tag === 26) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.categoryCounts.push(reader.uint32());
+              }
+
+              continue;
+            }
+
+            break;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.categoryIds.push(reader.string());
+            continue;
+          }
+          case 5: {
+            if (tag === 41) {
+              message.retrievalScores.push(reader.double());
+
+              continue;
+            }
+
+            if (tag === 42) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.retrievalScores.push(reader.double());
+              }
+
+              continue;
+            }
+
+            break;
+          }
+          case 6: {
+            if (tag === 49) {
+              message.momentum.push(reader.double());
+
+              continue;
+            }
+
+            if (tag === 50) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.momentum.push(reader.double());
+              }
+
+              continue;
+            }
+
+            break;
+          }
+          case 7: {
+            if (tag === 57) {
+              message.hotness.push(reader.double());
+
+              continue;
+            }
+
+            if (tag === 58) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.hotness.push(reader.double());
+              }
+
+              continue;
+            }
+
+            break;
+          }
+          case 8: {
+            if (tag === 65) {
+              message.currentViewers.push(reader.double());
+
+              continue;
+            }
+
+            if (tag === 66) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.currentViewers.push(reader.double());
+              }
+
+              continue;
+            }
+
+            break;
+          }
+          case 9: {
+            if (tag === 73) {
+              message.bidsPerMinute.push(reader.double());
+
+              continue;
+            }
+
+            if (tag === 74) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.bidsPerMinute.push(reader.double());
+              }
+
+              continue;
+            }
+
+            break;
+          }
+          case 10: {
+            if (tag === 81) {
+              message.chatsPerMinute.push(reader.double());
+
+              continue;
+            }
+
+            if (tag === 82) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.chatsPerMinute.push(reader.double());
+              }
+
+              continue;
+            }
+
+            break;
+          }
+          case 11: {
+            if (tag === 89) {
+              message.engagedUsers5m.push(reader.double());
+
+              continue;
+            }
+
+            if (tag === 90) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.engagedUsers5m.push(reader.double());
+              }
+
+              continue;
+            }
+
+            break;
+          }
+          case 12: {
+            if (tag === 97) {
+              message.startedAtMs.push(reader.double());
+
+              continue;
+            }
+
+            if (tag === 98) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.startedAtMs.push(reader.double());
+              }
+
+              continue;
+            }
+
+            break;
+          }
+          case 13: {
+            if (tag === 105) {
+              message.lastEventAtMs.push(reader.double());
+
+              continue;
+            }
+
+            if (tag === 106) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.lastEventAtMs.push(reader.double());
+              }
+
+              continue;
+            }
+
+            break;
+          }
+          case 14: {
+            if (tag === 113) {
+              message.auctionEndsAtMs.push(reader.double());
+
+              continue;
+            }
+
+            if (tag === 114) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.auctionEndsAtMs.push(reader.double());
+              }
+
+              continue;
+            }
+
+            break;
+          }
+          case 15: {
+            if (tag === 121) {
+              message.giveawayEndsAtMs.push(reader.double());
+
+              continue;
+            }
+
+            if (tag === 122) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.giveawayEndsAtMs.push(reader.double());
+              }
+
+              continue;
+            }
+
+            break;
+          }
+          case 16: {
+            if (tag === 129) {
+              message.sellerScores.push(reader.double());
+
+              continue;
+            }
+
+            if (tag === 130) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.sellerScores.push(reader.double());
+              }
+
+              continue;
+            }
+
+            break;
+          }
+          case 17: {
+            if (tag !== 136) {
+              break;
+            }
+
+            message.sellerEmbeddingDims = reader.uint32();
+            continue;
+          }
+          case 18: {
+            if (tag === 149) {
+              message.sellerEmbeddings.push(reader.float());
+
+              continue;
+            }
+
+            if (tag === 146) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.sellerEmbeddings.push(reader.float());
+              }
+
+              continue;
+            }
+
+            break;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CandidateColumns {
+    return {
+      livestreamIds: globalThis.Array.isArray(object?.livestreamIds)
+        ? object.livestreamIds.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.livestream_ids)
+          ? object.livestream_ids.map((e: any) => globalThis.String(e))
+          : [],
+      sellerIds: globalThis.Array.isArray(object?.sellerIds)
+        ? object.sellerIds.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.seller_ids)
+          ? object.seller_ids.map((e: any) => globalThis.String(e))
+          : [],
+      categoryCounts: globalThis.Array.isArray(object?.categoryCounts)
+        ? object.categoryCounts.map((e: any) => globalThis.Number(e))
+        : globalThis.Array.isArray(object?.category_counts)
+          ? object.category_counts.map((e: any) => globalThis.Number(e))
+          : [],
+      categoryIds: globalThis.Array.isArray(object?.categoryIds)
+        ? object.categoryIds.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.category_ids)
+          ? object.category_ids.map((e: any) => globalThis.String(e))
+          : [],
+      retrievalScores: globalThis.Array.isArray(object?.retrievalScores)
+        ? object.retrievalScores.map((e: any) => globalThis.Number(e))
+        : globalThis.Array.isArray(object?.retrieval_scores)
+          ? object.retrieval_scores.map((e: any) => globalThis.Number(e))
+          : [],
+      momentum: globalThis.Array.isArray(object?.momentum)
+        ? object.momentum.map((e: any) => globalThis.Number(e))
+        : [],
+      hotness: globalThis.Array.isArray(object?.hotness)
+        ? object.hotness.map((e: any) => globalThis.Number(e))
+        : [],
+      currentViewers: globalThis.Array.isArray(object?.currentViewers)
+        ? object.currentViewers.map((e: any) => globalThis.Number(e))
+        : globalThis.Array.isArray(object?.current_viewers)
+          ? object.current_viewers.map((e: any) => globalThis.Number(e))
+          : [],
+      bidsPerMinute: globalThis.Array.isArray(object?.bidsPerMinute)
+        ? object.bidsPerMinute.map((e: any) => globalThis.Number(e))
+        : globalThis.Array.isArray(object?.bids_per_minute)
+          ? object.bids_per_minute.map((e: any) => globalThis.Number(e))
+          : [],
+      chatsPerMinute: globalThis.Array.isArray(object?.chatsPerMinute)
+        ? object.chatsPerMinute.map((e: any) => globalThis.Number(e))
+        : globalThis.Array.isArray(object?.chats_per_minute)
+          ? object.chats_per_minute.map((e: any) => globalThis.Number(e))
+          : [],
+      engagedUsers5m: globalThis.Array.isArray(object?.engagedUsers5m)
+        ? object.engagedUsers5m.map((e: any) => globalThis.Number(e))
+        : globalThis.Array.isArray(object?.engaged_users_5m)
+          ? object.engaged_users_5m.map((e: any) => globalThis.Number(e))
+          : [],
+      startedAtMs: globalThis.Array.isArray(object?.startedAtMs)
+        ? object.startedAtMs.map((e: any) => globalThis.Number(e))
+        : globalThis.Array.isArray(object?.started_at_ms)
+          ? object.started_at_ms.map((e: any) => globalThis.Number(e))
+          : [],
+      lastEventAtMs: globalThis.Array.isArray(object?.lastEventAtMs)
+        ? object.lastEventAtMs.map((e: any) => globalThis.Number(e))
+        : globalThis.Array.isArray(object?.last_event_at_ms)
+          ? object.last_event_at_ms.map((e: any) => globalThis.Number(e))
+          : [],
+      auctionEndsAtMs: globalThis.Array.isArray(object?.auctionEndsAtMs)
+        ? object.auctionEndsAtMs.map((e: any) => globalThis.Number(e))
+        : globalThis.Array.isArray(object?.auction_ends_at_ms)
+          ? object.auction_ends_at_ms.map((e: any) => globalThis.Number(e))
+          : [],
+      giveawayEndsAtMs: globalThis.Array.isArray(object?.giveawayEndsAtMs)
+        ? object.giveawayEndsAtMs.map((e: any) => globalThis.Number(e))
+        : globalThis.Array.isArray(object?.giveaway_ends_at_ms)
+          ? object.giveaway_ends_at_ms.map((e: any) => globalThis.Number(e))
+          : [],
+      sellerScores: globalThis.Array.isArray(object?.sellerScores)
+        ? object.sellerScores.map((e: any) => globalThis.Number(e))
+        : globalThis.Array.isArray(object?.seller_scores)
+          ? object.seller_scores.map((e: any) => globalThis.Number(e))
+          : [],
+      sellerEmbeddingDims: isSet(object.sellerEmbeddingDims)
+        ? globalThis.Number(object.sellerEmbeddingDims)
+        : isSet(object.seller_embedding_dims)
+          ? globalThis.Number(object.seller_embedding_dims)
+          : 0,
+      sellerEmbeddings: globalThis.Array.isArray(object?.sellerEmbeddings)
+        ? object.sellerEmbeddings.map((e: any) => globalThis.Number(e))
+        : globalThis.Array.isArray(object?.seller_embeddings)
+          ? object.seller_embeddings.map((e: any) => globalThis.Number(e))
+          : [],
+    };
+  },
+
+  toJSON(message: CandidateColumns): unknown {
+    const obj: any = {};
+    if (message.livestreamIds?.length) {
+      obj.livestreamIds = message.livestreamIds;
+    }
+    if (message.sellerIds?.length) {
+      obj.sellerIds = message.sellerIds;
+    }
+    if (message.categoryCounts?.length) {
+      obj.categoryCounts = message.categoryCounts.map((e) => Math.round(e));
+    }
+    if (message.categoryIds?.length) {
+      obj.categoryIds = message.categoryIds;
+    }
+    if (message.retrievalScores?.length) {
+      obj.retrievalScores = message.retrievalScores.map((e) => floatToJson(e));
+    }
+    if (message.momentum?.length) {
+      obj.momentum = message.momentum.map((e) => floatToJson(e));
+    }
+    if (message.hotness?.length) {
+      obj.hotness = message.hotness.map((e) => floatToJson(e));
+    }
+    if (message.currentViewers?.length) {
+      obj.currentViewers = message.currentViewers.map((e) => floatToJson(e));
+    }
+    if (message.bidsPerMinute?.length) {
+      obj.bidsPerMinute = message.bidsPerMinute.map((e) => floatToJson(e));
+    }
+    if (message.chatsPerMinute?.length) {
+      obj.chatsPerMinute = message.chatsPerMinute.map((e) => floatToJson(e));
+    }
+    if (message.engagedUsers5m?.length) {
+      obj.engagedUsers5m = message.engagedUsers5m.map((e) => floatToJson(e));
+    }
+    if (message.startedAtMs?.length) {
+      obj.startedAtMs = message.startedAtMs.map((e) => floatToJson(e));
+    }
+    if (message.lastEventAtMs?.length) {
+      obj.lastEventAtMs = message.lastEventAtMs.map((e) => floatToJson(e));
+    }
+    if (message.auctionEndsAtMs?.length) {
+      obj.auctionEndsAtMs = message.auctionEndsAtMs.map((e) => floatToJson(e));
+    }
+    if (message.giveawayEndsAtMs?.length) {
+      obj.giveawayEndsAtMs = message.giveawayEndsAtMs.map((e) => floatToJson(e));
+    }
+    if (message.sellerScores?.length) {
+      obj.sellerScores = message.sellerScores.map((e) => floatToJson(e));
+    }
+    if (message.sellerEmbeddingDims !== 0) {
+      obj.sellerEmbeddingDims = Math.round(message.sellerEmbeddingDims);
+    }
+    if (message.sellerEmbeddings?.length) {
+      obj.sellerEmbeddings = message.sellerEmbeddings.map((e) => floatToJson(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<CandidateColumns>): CandidateColumns {
+    return CandidateColumns.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CandidateColumns>): CandidateColumns {
+    const message = createBaseCandidateColumns();
+    message.livestreamIds = object.livestreamIds?.map((e) => e) || [];
+    message.sellerIds = object.sellerIds?.map((e) => e) || [];
+    message.categoryCounts = object.categoryCounts?.map((e) => e) || [];
+    message.categoryIds = object.categoryIds?.map((e) => e) || [];
+    message.retrievalScores = object.retrievalScores?.map((e) => e) || [];
+    message.momentum = object.momentum?.map((e) => e) || [];
+    message.hotness = object.hotness?.map((e) => e) || [];
+    message.currentViewers = object.currentViewers?.map((e) => e) || [];
+    message.bidsPerMinute = object.bidsPerMinute?.map((e) => e) || [];
+    message.chatsPerMinute = object.chatsPerMinute?.map((e) => e) || [];
+    message.engagedUsers5m = object.engagedUsers5m?.map((e) => e) || [];
+    message.startedAtMs = object.startedAtMs?.map((e) => e) || [];
+    message.lastEventAtMs = object.lastEventAtMs?.map((e) => e) || [];
+    message.auctionEndsAtMs = object.auctionEndsAtMs?.map((e) => e) || [];
+    message.giveawayEndsAtMs = object.giveawayEndsAtMs?.map((e) => e) || [];
+    message.sellerScores = object.sellerScores?.map((e) => e) || [];
+    message.sellerEmbeddingDims = object.sellerEmbeddingDims ?? 0;
+    message.sellerEmbeddings = object.sellerEmbeddings?.map((e) => e) || [];
+    return message;
+  },
+};
+
 function createBaseDiversityOptions(): DiversityOptions {
   return { maxPerSeller: 0, maxPerCategory: 0 };
 }
@@ -1051,6 +1727,7 @@ function createBaseRankRequest(): RankRequest {
   return {
     user: undefined,
     candidates: [],
+    columns: undefined,
     modelId: '',
     modelVersion: 0,
     weightOverrides: {},
@@ -1067,6 +1744,9 @@ export const RankRequest: MessageFns<RankRequest> = {
     }
     for (const v of message.candidates) {
       Candidate.encode(v!, writer.uint32(18).fork()).join();
+    }
+    if (message.columns !== undefined) {
+      CandidateColumns.encode(message.columns, writer.uint32(74).fork()).join();
     }
     if (message.modelId !== '') {
       writer.uint32(26).string(message.modelId);
@@ -1116,6 +1796,14 @@ export const RankRequest: MessageFns<RankRequest> = {
             }
 
             message.candidates.push(Candidate.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.columns = CandidateColumns.decode(reader, reader.uint32());
             continue;
           }
           case 3: {
@@ -1187,6 +1875,7 @@ export const RankRequest: MessageFns<RankRequest> = {
       candidates: globalThis.Array.isArray(object?.candidates)
         ? object.candidates.map((e: any) => Candidate.fromJSON(e))
         : [],
+      columns: isSet(object.columns) ? CandidateColumns.fromJSON(object.columns) : undefined,
       modelId: isSet(object.modelId)
         ? globalThis.String(object.modelId)
         : isSet(object.model_id)
@@ -1242,6 +1931,9 @@ export const RankRequest: MessageFns<RankRequest> = {
     if (message.candidates?.length) {
       obj.candidates = message.candidates.map((e) => Candidate.toJSON(e));
     }
+    if (message.columns !== undefined) {
+      obj.columns = CandidateColumns.toJSON(message.columns);
+    }
     if (message.modelId !== '') {
       obj.modelId = message.modelId;
     }
@@ -1277,6 +1969,10 @@ export const RankRequest: MessageFns<RankRequest> = {
     message.user =
       object.user !== undefined && object.user !== null ? UserContext.fromPartial(object.user) : undefined;
     message.candidates = object.candidates?.map((e) => Candidate.fromPartial(e)) || [];
+    message.columns =
+      object.columns !== undefined && object.columns !== null
+        ? CandidateColumns.fromPartial(object.columns)
+        : undefined;
     message.modelId = object.modelId ?? '';
     message.modelVersion = object.modelVersion ?? 0;
     message.weightOverrides = (
@@ -1636,8 +2332,241 @@ export const ScoredCandidate_ContributionsEntry: MessageFns<ScoredCandidate_Cont
   },
 };
 
+function createBaseRankedColumns(): RankedColumns {
+  return { order: [], scores: [], probabilities: [], demoted: [], contributionNames: [], contributions: [] };
+}
+
+export const RankedColumns: MessageFns<RankedColumns> = {
+  encode(message: RankedColumns, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.order.length !== 0) {
+      writer.uint32(10).fork();
+      for (const v of message.order) {
+        writer.uint32(v);
+      }
+      writer.join();
+    }
+    if (message.scores.length !== 0) {
+      writer.uint32(18).fork();
+      for (const v of message.scores) {
+        writer.double(v);
+      }
+      writer.join();
+    }
+    if (message.probabilities.length !== 0) {
+      writer.uint32(26).fork();
+      for (const v of message.probabilities) {
+        writer.double(v);
+      }
+      writer.join();
+    }
+    if (message.demoted.length !== 0) {
+      writer.uint32(34).fork();
+      for (const v of message.demoted) {
+        writer.bool(v);
+      }
+      writer.join();
+    }
+    for (const v of message.contributionNames) {
+      writer.uint32(42).string(v!);
+    }
+    if (message.contributions.length !== 0) {
+      writer.uint32(50).fork();
+      for (const v of message.contributions) {
+        writer.double(v);
+      }
+      writer.join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RankedColumns {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRankedColumns();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag === 8) {
+              message.order.push(reader.uint32());
+
+              continue;
+            }
+
+            if (tag === 10) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.order.push(reader.uint32());
+              }
+
+              continue;
+            }
+
+            break;
+          }
+          case 2: {
+            if (tag === 17) {
+              message.scores.push(reader.double());
+
+              continue;
+            }
+
+            if (tag === 18) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.scores.push(reader.double());
+              }
+
+              continue;
+            }
+
+            break;
+          }
+          case 3: {
+            if (tag === 25) {
+              message.probabilities.push(reader.double());
+
+              continue;
+            }
+
+            if (tag === 26) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.probabilities.push(reader.double());
+              }
+
+              continue;
+            }
+
+            break;
+          }
+          case 4: {
+            if (tag === 32) {
+              message.demoted.push(reader.bool());
+
+              continue;
+            }
+
+            if (tag === 34) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.demoted.push(reader.bool());
+              }
+
+              continue;
+            }
+
+            break;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.contributionNames.push(reader.string());
+            continue;
+          }
+          case 6: {
+            if (tag === 49) {
+              message.contributions.push(reader.double());
+
+              continue;
+            }
+
+            if (tag === 50) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.contributions.push(reader.double());
+              }
+
+              continue;
+            }
+
+            break;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RankedColumns {
+    return {
+      order: globalThis.Array.isArray(object?.order)
+        ? object.order.map((e: any) => globalThis.Number(e))
+        : [],
+      scores: globalThis.Array.isArray(object?.scores)
+        ? object.scores.map((e: any) => globalThis.Number(e))
+        : [],
+      probabilities: globalThis.Array.isArray(object?.probabilities)
+        ? object.probabilities.map((e: any) => globalThis.Number(e))
+        : [],
+      demoted: globalThis.Array.isArray(object?.demoted)
+        ? object.demoted.map((e: any) => globalThis.Boolean(e))
+        : [],
+      contributionNames: globalThis.Array.isArray(object?.contributionNames)
+        ? object.contributionNames.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.contribution_names)
+          ? object.contribution_names.map((e: any) => globalThis.String(e))
+          : [],
+      contributions: globalThis.Array.isArray(object?.contributions)
+        ? object.contributions.map((e: any) => globalThis.Number(e))
+        : [],
+    };
+  },
+
+  toJSON(message: RankedColumns): unknown {
+    const obj: any = {};
+    if (message.order?.length) {
+      obj.order = message.order.map((e) => Math.round(e));
+    }
+    if (message.scores?.length) {
+      obj.scores = message.scores.map((e) => floatToJson(e));
+    }
+    if (message.probabilities?.length) {
+      obj.probabilities = message.probabilities.map((e) => floatToJson(e));
+    }
+    if (message.demoted?.length) {
+      obj.demoted = message.demoted;
+    }
+    if (message.contributionNames?.length) {
+      obj.contributionNames = message.contributionNames;
+    }
+    if (message.contributions?.length) {
+      obj.contributions = message.contributions.map((e) => floatToJson(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RankedColumns>): RankedColumns {
+    return RankedColumns.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RankedColumns>): RankedColumns {
+    const message = createBaseRankedColumns();
+    message.order = object.order?.map((e) => e) || [];
+    message.scores = object.scores?.map((e) => e) || [];
+    message.probabilities = object.probabilities?.map((e) => e) || [];
+    message.demoted = object.demoted?.map((e) => e) || [];
+    message.contributionNames = object.contributionNames?.map((e) => e) || [];
+    message.contributions = object.contributions?.map((e) => e) || [];
+    return message;
+  },
+};
+
 function createBaseRankResponse(): RankResponse {
-  return { candidates: [], modelId: '', modelVersion: 0 };
+  return { candidates: [], modelId: '', modelVersion: 0, ranked: undefined };
 }
 
 export const RankResponse: MessageFns<RankResponse> = {
@@ -1650,6 +2579,9 @@ export const RankResponse: MessageFns<RankResponse> = {
     }
     if (message.modelVersion !== 0) {
       writer.uint32(24).uint32(message.modelVersion);
+    }
+    if (message.ranked !== undefined) {
+      RankedColumns.encode(message.ranked, writer.uint32(34).fork()).join();
     }
     return writer;
   },
@@ -1691,6 +2623,14 @@ export const RankResponse: MessageFns<RankResponse> = {
             message.modelVersion = reader.uint32();
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.ranked = RankedColumns.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1718,6 +2658,7 @@ export const RankResponse: MessageFns<RankResponse> = {
         : isSet(object.model_version)
           ? globalThis.Number(object.model_version)
           : 0,
+      ranked: isSet(object.ranked) ? RankedColumns.fromJSON(object.ranked) : undefined,
     };
   },
 
@@ -1732,6 +2673,9 @@ export const RankResponse: MessageFns<RankResponse> = {
     if (message.modelVersion !== 0) {
       obj.modelVersion = Math.round(message.modelVersion);
     }
+    if (message.ranked !== undefined) {
+      obj.ranked = RankedColumns.toJSON(message.ranked);
+    }
     return obj;
   },
 
@@ -1743,6 +2687,10 @@ export const RankResponse: MessageFns<RankResponse> = {
     message.candidates = object.candidates?.map((e) => ScoredCandidate.fromPartial(e)) || [];
     message.modelId = object.modelId ?? '';
     message.modelVersion = object.modelVersion ?? 0;
+    message.ranked =
+      object.ranked !== undefined && object.ranked !== null
+        ? RankedColumns.fromPartial(object.ranked)
+        : undefined;
     return message;
   },
 };
