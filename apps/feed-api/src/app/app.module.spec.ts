@@ -23,6 +23,12 @@ describe('feed-api in embedded mode', () => {
     expect(response.json()).toMatchObject({ status: 'ok', service: 'feed-api', mode: 'embedded' });
   });
 
+  it('serves retrieval metrics per backend', async () => {
+    const response = await app.inject({ method: 'GET', url: '/metrics' });
+    expect(response.statusCode).toBe(200);
+    expect(response.body).toContain('crest_retrieval_circuit_state{backend="memory"} 0');
+  });
+
   it('shows a live marketplace that moves', async () => {
     const read = async () => (await app.inject({ method: 'GET', url: '/marketplace/activity' })).json();
     let first = await read();
@@ -139,6 +145,22 @@ describe('feed-api in embedded mode', () => {
     );
     expect(() => loadFeedApiConfig({ GROWTHBOOK_API_HOST: 'https://gb.example' })).toThrow(
       'GROWTHBOOK_CLIENT_KEY: GROWTHBOOK_CLIENT_KEY is required with GROWTHBOOK_API_HOST',
+    );
+  });
+
+  it('holds retrieval backends off by env (the kill switch) and refuses names it does not know', async () => {
+    expect(
+      loadFeedApiConfig({ RETRIEVAL_BACKENDS_OFF: 'memory, elasticsearch' }).RETRIEVAL_BACKENDS_OFF,
+    ).toEqual(['memory', 'elasticsearch']);
+    expect(loadFeedApiConfig({}).RETRIEVAL_BACKENDS_OFF).toEqual([]);
+    expect(() => loadFeedApiConfig({ RETRIEVAL_BACKENDS_OFF: 'memory,redis' })).toThrow(
+      'RETRIEVAL_BACKENDS_OFF: RETRIEVAL_BACKENDS_OFF must list backends among memory, elasticsearch, rockset, sql',
+    );
+    // A backend that is not configured cannot be switched off: the app refuses to start and says why.
+    await expect(
+      createTestApp(AppModule.forRoot(loadFeedApiConfig({ RETRIEVAL_BACKENDS_OFF: 'elasticsearch' }))),
+    ).rejects.toThrow(
+      'RETRIEVAL_BACKENDS_OFF names elasticsearch, which is not configured here (configured: memory)',
     );
   });
 });

@@ -9,6 +9,7 @@ import { eventBusProvider } from './embedded/event-bus.provider';
 import { MarketplaceController } from './embedded/marketplace.controller';
 import { FeedResolver } from './feed/feed.resolver';
 import { FeedService } from './feed/feed.service';
+import { FeedMetricsController } from './feed/feed-metrics.controller';
 import { complexityLimit } from './feed/query-complexity';
 import { type FeedApiConfig } from './feed-api.config';
 import { LIVE_MARKETPLACE } from './live-marketplace';
@@ -39,7 +40,7 @@ export class AppModule {
       ],
       // Embedded: the marketplace (simulator, signal pipeline) runs here. With Kafka: replicas of what the
       // event-ingestor publishes.
-      controllers: config.KAFKA_BROKERS ? [] : [MarketplaceController],
+      controllers: [FeedMetricsController, ...(config.KAFKA_BROKERS ? [] : [MarketplaceController])],
       providers: [
         { provide: FEED_API_CONFIG, useValue: config },
         eventBusProvider(config),

@@ -2,10 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { BaseAppConfig, IsBrokerList, IsPort, loadConfig, parseBoolean } from '@crest/platform';
+import { RETRIEVAL_BACKENDS, type RetrievalBackendName } from '@crest/experiments';
+import { BaseAppConfig, IsBrokerList, IsPort, loadConfig, parseBoolean, splitList } from '@crest/platform';
 import { Transform, Type } from 'class-transformer';
 import {
   IsBoolean,
+  IsIn,
   IsInt,
   IsNumber,
   IsOptional,
@@ -65,6 +67,18 @@ export class FeedApiConfig extends BaseAppConfig {
   @IsString()
   @Matches(/^[a-z_][a-z0-9_]{0,62}$/, { message: 'PULL_MODEL_SCHEMA must be a lowercase SQL identifier' })
   PULL_MODEL_SCHEMA = 'crest';
+
+  /**
+   * Retrieval backends held off from the start, comma-separated (`memory`, `elasticsearch`, `sql`): an
+   * operator's kill switch. A carousel whose primary is off is served by its fallback, and its `servedBy`
+   * says so (`fallback-circuit-open`).
+   */
+  @Transform(({ value }) => splitList(value))
+  @IsIn(RETRIEVAL_BACKENDS, {
+    each: true,
+    message: `RETRIEVAL_BACKENDS_OFF must list backends among ${RETRIEVAL_BACKENDS.join(', ')}`,
+  })
+  RETRIEVAL_BACKENDS_OFF: RetrievalBackendName[] = [];
 
   /** `host:port` of the ranking-service. Unset: rank in process. */
   @IsOptional()

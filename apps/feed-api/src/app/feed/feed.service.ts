@@ -81,6 +81,14 @@ export class FeedService implements OnApplicationBootstrap, OnApplicationShutdow
       });
       this.backends.sql = new GuardedBackend(new SqlRetriever(this.sqlStore), { metrics: this.metrics });
     }
+    for (const name of config.RETRIEVAL_BACKENDS_OFF) {
+      const backend = this.backends[name];
+      if (!backend)
+        throw new Error(
+          `RETRIEVAL_BACKENDS_OFF names ${name}, which is not configured here (configured: ${Object.keys(this.backends).join(', ')})`,
+        );
+      backend.isolate();
+    }
     this.ranker = config.RANKING_GRPC_URL
       ? new GrpcRanker({ address: config.RANKING_GRPC_URL })
       : new InProcessRanker();
@@ -114,9 +122,11 @@ export class FeedService implements OnApplicationBootstrap, OnApplicationShutdow
         this.logger.warn(`ranking-service: ${error.message}; ranking in retrieval order until it answers`),
       );
     this.logger.log(
-      `feature payload: ${this.experiments.status().source}; retrieval: ${Object.keys(this.backends).join(
-        ' + ',
-      )}; ranking: ${this.config.RANKING_GRPC_URL ? `gRPC ${this.config.RANKING_GRPC_URL}` : 'in process'}`,
+      `feature payload: ${this.experiments.status().source}; retrieval: ${Object.entries(this.backends)
+        .map(([name, backend]) => (backend.circuit === 'isolated' ? `${name} (off)` : name))
+        .join(
+          ' + ',
+        )}; ranking: ${this.config.RANKING_GRPC_URL ? `gRPC ${this.config.RANKING_GRPC_URL}` : 'in process'}`,
     );
   }
 
