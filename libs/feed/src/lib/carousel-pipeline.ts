@@ -1,7 +1,12 @@
 import { createHmac } from 'node:crypto';
 
 import { type CarouselConfig } from '@crest/experiments';
-import { type Candidate as RankCandidate, type Ranker, rankOrRetrievalOrder } from '@crest/ranking';
+import {
+  type CandidateColumns,
+  candidateColumnsFor,
+  type Ranker,
+  rankOrRetrievalOrder,
+} from '@crest/ranking';
 import {
   type Candidate,
   CompositeRetriever,
@@ -132,7 +137,8 @@ export class CarouselPipeline {
             categoryAffinities: { ...request.user.categoryAffinities },
             embedding: [...(request.user.embedding ?? [])],
           },
-          candidates: candidates.map(toRankCandidate),
+          candidates: [],
+          columns: toRankColumns(candidates, request.user.embedding?.length ?? 0),
           modelId: config.ranking.model,
           modelVersion: config.ranking.version ?? 0,
           weightOverrides: config.ranking.weights ?? {},
@@ -214,32 +220,61 @@ export function trackingToken(
   return `${payload}.${signature}`;
 }
 
-const NO_EMBEDDING: readonly number[] = Object.freeze([]);
+/** A doc's times as epoch ms (NaN when unknown), parsed once per doc version: docs are replaced on change. */
+interface DocTimes {
+  startedAtMs: number;
+  lastEventAtMs: number;
+  auctionEndsAtMs: number;
+  giveawayEndsAtMs: number;
+}
+const timesByDoc = new WeakMap<RetrievedDoc, DocTimes>();
+const epochMs = (iso: string | null | undefined) => (iso ? Date.parse(iso) : NaN);
 
-function toRankCandidate(candidate: Candidate): RankCandidate {
-  const doc = candidate.doc;
-  const at = (iso: string | null | undefined) => (iso ? Date.parse(iso) : undefined);
-  return {
-    livestreamId: candidate.livestreamId,
-    sellerId: doc.sellerId ?? '',
-    // Read-only views of the doc's arrays: copying them for every candidate dominated the conversion.
-    categoryIds: doc.categoryIds as string[],
-    retrievalScore: candidate.score,
-    stream: {
-      momentum: doc.momentum,
-      hotness: doc.hotness,
-      currentViewers: doc.currentViewers,
-      bidsPerMinute: doc.signals['bids']?.['1m'] ?? 0,
-      chatsPerMinute: doc.signals['chats']?.['1m'] ?? 0,
-      engagedUsers5m: doc.signals['engagedUsers']?.['5m'] ?? 0,
-      startedAtMs: at(doc.startedAt),
-      lastEventAtMs: at(doc.lastEventAt),
-      auctionEndsAtMs: at(doc.auction?.endsAt),
-      giveawayEndsAtMs: at(doc.giveaway?.endsAt),
-    },
-    seller: {
-      score: doc.seller.score ?? undefined,
-      embedding: (doc.seller.embedding ?? NO_EMBEDDING) as number[],
-    },
-  };
+function timesOf(doc: RetrievedDoc): DocTimes {
+  let times = timesByDoc.get(doc);
+  if (!times) {
+    times = {
+      startedAtMs: epochMs(doc.startedAt),
+      lastEventAtMs: epochMs(doc.lastEventAt),
+      auctionEndsAtMs: epochMs(doc.auction?.endsAt),
+      giveawayEndsAtMs: epochMs(doc.giveaway?.endsAt),
+    };
+    timesByDoc.set(doc, times);
+  }
+  return times;
+}
+
+/**
+ * The candidates as the ranker's columns, straight from the docs: a message object per candidate (with
+ * its stream and seller objects) cost more than ranking them. Seller embeddings go at the user's embedding
+ * length only (similarity needs both), none when the user has none.
+ */
+export function toRankColumns(candidates: readonly Candidate[], embeddingDims: number): CandidateColumns {
+  const n = candidates.length;
+  const columns = candidateColumnsFor(n, embeddingDims);
+  for (let i = 0; i < n; i++) {
+    const { livestreamId, score, doc } = candidates[i]!;
+    const times = timesOf(doc);
+    columns.livestreamIds[i] = livestreamId;
+    columns.sellerIds[i] = doc.sellerId ?? '';
+    columns.categoryCounts[i] = doc.categoryIds.length;
+    for (const category of doc.categoryIds) columns.categoryIds.push(category);
+    columns.retrievalScores[i] = score;
+    columns.momentum[i] = doc.momentum;
+    columns.hotness[i] = doc.hotness;
+    columns.currentViewers[i] = doc.currentViewers;
+    columns.bidsPerMinute[i] = doc.signals['bids']?.['1m'] ?? 0;
+    columns.chatsPerMinute[i] = doc.signals['chats']?.['1m'] ?? 0;
+    columns.engagedUsers5m[i] = doc.signals['engagedUsers']?.['5m'] ?? 0;
+    columns.startedAtMs[i] = times.startedAtMs;
+    columns.lastEventAtMs[i] = times.lastEventAtMs;
+    columns.auctionEndsAtMs[i] = times.auctionEndsAtMs;
+    columns.giveawayEndsAtMs[i] = times.giveawayEndsAtMs;
+    columns.sellerScores[i] = doc.seller.score ?? NaN;
+    const embedding = doc.seller.embedding;
+    const usable = embedding?.length === embeddingDims;
+    for (let d = 0; d < embeddingDims; d++)
+      columns.sellerEmbeddings[i * embeddingDims + d] = usable ? embedding![d]! : NaN;
+  }
+  return columns;
 }

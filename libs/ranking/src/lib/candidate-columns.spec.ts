@@ -2,8 +2,10 @@ import { SeededRandom } from '@crest/testing';
 
 import { type Candidate, type RankRequest } from '../generated/crest/ranking/v1/ranking';
 import { candidateColumnsProblems, scoredCandidatesOf, toCandidateColumns } from './candidate-columns';
+import { InProcessRanker } from './in-process-ranker';
 import { ModelRegistry } from './models/model-registry';
 import { rankRequestProblems, rankWithRegistry, withCandidateColumns } from './rank-request';
+import { type Ranker, rankOrRetrievalOrder } from './ranker.port';
 import { candidateFixture, NOW, rankRequestFixture, userFixture } from './ranking.fixtures';
 
 /** Varied candidates, with the gaps real ones have: no seller features, no auction, no start time. */
@@ -106,5 +108,33 @@ describe('candidate columns', () => {
     expect(() => rankWithRegistry(registry, rankRequestFixture({ columns }))).toThrow(
       'candidates[1] (b) lacks momentum',
     );
+  });
+});
+
+describe('rankers answer columns requests one ScoredCandidate per candidate', () => {
+  const rows = rankRequestFixture({
+    candidates: [
+      candidateFixture('calm', { retrievalScore: 3 }),
+      candidateFixture('wave', { retrievalScore: 1, stream: { momentum: 4, hotness: 8 } }),
+      candidateFixture('quiet', { retrievalScore: 2, stream: { momentum: 0.5, hotness: 0 } }),
+    ],
+  });
+
+  it('in process: the same answer as for rows', async () => {
+    const ranker = new InProcessRanker();
+    const byColumns = await ranker.rank(withCandidateColumns(rows));
+    expect(byColumns).toEqual(await ranker.rank(rows));
+    expect(byColumns.candidates.map((c) => c.livestreamId)).toEqual(['wave', 'calm', 'quiet']);
+  });
+
+  it('falls back to the retrieval order of the columns when the ranker fails', async () => {
+    const failing: Ranker = { name: 'broken', rank: () => Promise.reject(new Error('boom')) };
+    const outcome = await rankOrRetrievalOrder(failing, withCandidateColumns(rows));
+    expect(outcome.servedBy).toBe('retrieval-order');
+    expect(outcome.response.candidates.map((c) => [c.livestreamId, c.score])).toEqual([
+      ['calm', 3],
+      ['quiet', 2],
+      ['wave', 1],
+    ]);
   });
 });

@@ -2,6 +2,8 @@ import {
   type Candidate,
   type CandidateColumns,
   type RankedColumns,
+  type RankRequest,
+  type RankResponse,
   type ScoredCandidate,
 } from '../generated/crest/ranking/v1/ranking';
 
@@ -23,17 +25,9 @@ export const NUMERIC_COLUMNS = [
 
 const orNaN = (value: number | undefined): number => (value === undefined ? NaN : value);
 
-/**
- * One message per candidate to columns. Seller embeddings are sent only at the user's embedding length
- * (`embeddingDims`; 0 sends none): similarity needs both at the same length, so any other embedding could
- * not be used and goes as a row of NaN.
- */
-export function toCandidateColumns(
-  candidates: readonly Candidate[],
-  embeddingDims: number,
-): CandidateColumns {
-  const n = candidates.length;
-  const columns: CandidateColumns = {
+/** Columns for `n` candidates with every list at its length, to fill by index (`categoryIds` by push). */
+export function candidateColumnsFor(n: number, embeddingDims: number): CandidateColumns {
+  return {
     livestreamIds: new Array<string>(n),
     sellerIds: new Array<string>(n),
     categoryCounts: new Array<number>(n),
@@ -53,6 +47,19 @@ export function toCandidateColumns(
     sellerEmbeddingDims: embeddingDims,
     sellerEmbeddings: new Array<number>(n * embeddingDims),
   };
+}
+
+/**
+ * One message per candidate to columns. Seller embeddings are sent only at the user's embedding length
+ * (`embeddingDims`; 0 sends none): similarity needs both at the same length, so any other embedding could
+ * not be used and goes as a row of NaN.
+ */
+export function toCandidateColumns(
+  candidates: readonly Candidate[],
+  embeddingDims: number,
+): CandidateColumns {
+  const n = candidates.length;
+  const columns = candidateColumnsFor(n, embeddingDims);
   for (let i = 0; i < n; i++) {
     const candidate = candidates[i]!;
     const stream = candidate.stream;
@@ -126,4 +133,17 @@ export function scoredCandidatesOf(
       demoted: ranked.demoted[rank]!,
     };
   });
+}
+
+/**
+ * The answer with one `ScoredCandidate` per candidate, whichever form the request used: what a `Ranker`
+ * gives its callers.
+ */
+export function withScoredCandidates(request: RankRequest, response: RankResponse): RankResponse {
+  if (!response.ranked || !request.columns) return response;
+  return {
+    candidates: scoredCandidatesOf(response.ranked, request.columns.livestreamIds),
+    modelId: response.modelId,
+    modelVersion: response.modelVersion,
+  };
 }

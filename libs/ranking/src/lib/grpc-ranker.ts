@@ -1,7 +1,7 @@
 import { credentials, Metadata, type ServiceError, status } from '@grpc/grpc-js';
 
 import { RankingClient, type RankRequest, type RankResponse } from '../generated/crest/ranking/v1/ranking';
-import { scoredCandidatesOf } from './candidate-columns';
+import { withScoredCandidates } from './candidate-columns';
 import { withCandidateColumns } from './rank-request';
 import { type RankCallOptions, type Ranker } from './ranker.port';
 
@@ -58,13 +58,7 @@ export class GrpcRanker implements Ranker {
             reject(
               new RankCallError(status[error.code] ?? String(error.code), error.details || error.message),
             );
-          else if (response.ranked && sent.columns)
-            resolve({
-              candidates: scoredCandidatesOf(response.ranked, sent.columns.livestreamIds),
-              modelId: response.modelId,
-              modelVersion: response.modelVersion,
-            });
-          else resolve(response);
+          else resolve(withScoredCandidates(sent, response));
         },
       );
       const cancel = () => call.cancel();

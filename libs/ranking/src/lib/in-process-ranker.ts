@@ -1,4 +1,5 @@
 import { type RankRequest, type RankResponse } from '../generated/crest/ranking/v1/ranking';
+import { withScoredCandidates } from './candidate-columns';
 import { ModelRegistry } from './models/model-registry';
 import { rankWithRegistry } from './rank-request';
 import { type RankCallOptions, type Ranker } from './ranker.port';
@@ -11,6 +12,6 @@ export class InProcessRanker implements Ranker {
 
   async rank(request: RankRequest, options: RankCallOptions = {}): Promise<RankResponse> {
     options.signal?.throwIfAborted();
-    return rankWithRegistry(this.registry, request);
+    return withScoredCandidates(request, rankWithRegistry(this.registry, request));
   }
 }

@@ -10,6 +10,10 @@ export interface RankCallOptions {
 export interface Ranker {
   /** `in-process` or `grpc`, as results report it. */
   readonly name: string;
+  /**
+   * Answers one `ScoredCandidate` per candidate in ranked order, in `candidates`, whether the request held
+   * rows (`candidates`) or `columns` (the cheaper form to build for many candidates).
+   */
   rank(request: RankRequest, options?: RankCallOptions): Promise<RankResponse>;
 }
 
@@ -39,16 +43,15 @@ export async function rankOrRetrievalOrder(
     if (options.isCallerError?.(error)) throw error;
     const message = error instanceof Error ? error.message : String(error);
     const timedOut = /deadline|timeout|timed out/i.test(message);
-    const candidates = [...request.candidates]
-      .sort(
-        (a, b) =>
-          b.retrievalScore - a.retrievalScore ||
-          (a.livestreamId < b.livestreamId ? -1 : a.livestreamId > b.livestreamId ? 1 : 0),
-      )
-      .map((c) => ({
-        livestreamId: c.livestreamId,
-        score: c.retrievalScore,
-        probability: c.retrievalScore,
+    const ids = request.columns?.livestreamIds ?? request.candidates.map((c) => c.livestreamId);
+    const scores = request.columns?.retrievalScores ?? request.candidates.map((c) => c.retrievalScore);
+    const candidates = ids
+      .map((_, i) => i)
+      .sort((a, b) => scores[b]! - scores[a]! || (ids[a]! < ids[b]! ? -1 : ids[a]! > ids[b]! ? 1 : 0))
+      .map((i) => ({
+        livestreamId: ids[i]!,
+        score: scores[i]!,
+        probability: scores[i]!,
         contributions: {},
         demoted: false,
       }));
