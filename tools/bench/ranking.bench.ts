@@ -10,7 +10,13 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
-import { GrpcRanker, InProcessRanker, RankingService, RankRequest } from '@crest/ranking';
+import {
+  GrpcRanker,
+  InProcessRanker,
+  RankingService,
+  RankRequest,
+  withCandidateColumns,
+} from '@crest/ranking';
 import { candidateFixture, NOW, rankRequestFixture, userFixture } from '@crest/ranking/testing';
 import { SeededRandom } from '@crest/testing';
 import { Client, credentials } from '@grpc/grpc-js';
@@ -136,9 +142,12 @@ async function startService(port: number) {
 async function main(): Promise<void> {
   const requests = Array.from({ length: 20 }, (_, i) => requestOf(i + 1));
   const local = new InProcessRanker();
+  // The feed builds columns straight from its docs; rows are what a hand-built caller sends.
+  const asColumns = requests.map(withCandidateColumns);
   const rows: BenchRow[] = [
-    await sequential('in-process Rank, 200 candidates', (r) => local.rank(r), requests),
-    await saturated('in-process Rank, saturated (one core)', (r) => local.rank(r), requests),
+    await sequential('in-process Rank, 200 candidates as columns', (r) => local.rank(r), asColumns),
+    await sequential('in-process Rank, 200 candidates as rows', (r) => local.rank(r), requests),
+    await saturated('in-process Rank, columns, saturated (one core)', (r) => local.rank(r), asColumns),
   ];
   const port = 39_351;
   const service = await startService(port);
@@ -152,7 +161,10 @@ async function main(): Promise<void> {
     // The service's own capacity: requests encoded once up front, responses left as bytes, so the load
     // generator (one Node process, ~1 ms of protobuf work per 200-candidate call) is not what saturates.
     const raw = new Client(`127.0.0.1:${port}`, credentials.createInsecure());
-    const encoded = new Map(requests.map((r) => [r, Buffer.from(RankRequest.encode(r).finish())]));
+    // As GrpcRanker sends them: columns.
+    const encoded = new Map(
+      requests.map((r) => [r, Buffer.from(RankRequest.encode(withCandidateColumns(r)).finish())]),
+    );
     const identity = (b: Buffer) => b;
     const rawRank = (r: RankRequest) =>
       new Promise<Buffer>((resolve, reject) =>

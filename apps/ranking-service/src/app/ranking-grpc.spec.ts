@@ -76,6 +76,27 @@ describe('ranking-service over gRPC', () => {
       );
   });
 
+  it('scores embedding similarity over gRPC as in process, a seller without an embedding included', async () => {
+    const withEmbeddings = request({
+      user: userFixture({ embedding: [1, 0, 0] }),
+      candidates: [
+        candidateFixture('alike', { seller: { score: 0.5, embedding: [1, 0.1, 0] } }),
+        candidateFixture('unlike', { seller: { score: 0.5, embedding: [0, 1, 0] } }),
+        candidateFixture('unknown', { seller: { score: 0.5, embedding: [] } }),
+      ],
+      explain: true,
+    });
+    const over = await ranker.rank(withEmbeddings);
+    const local = await new InProcessRanker().rank(withEmbeddings);
+
+    expect(over.candidates).toEqual(local.candidates);
+    const similarity = Object.fromEntries(
+      over.candidates.map((c) => [c.livestreamId, c.contributions['embeddingSimilarity']]),
+    );
+    expect(similarity['alike']).toBeGreaterThan(similarity['unlike']!);
+    expect(similarity['unknown']).toBe(0);
+  });
+
   it('answers a caller that sends one message per candidate (the row form) in the same order', async () => {
     const rows = new RankingClient(address, credentials.createInsecure());
     const answer = await new Promise<RankResponse>((resolve, reject) =>

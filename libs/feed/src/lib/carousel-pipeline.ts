@@ -274,7 +274,7 @@ export function toRankColumns(candidates: readonly Candidate[], embeddingDims: n
     const embedding = doc.seller.embedding;
     const usable = embedding?.length === embeddingDims;
     for (let d = 0; d < embeddingDims; d++)
-      columns.sellerEmbeddings[i * embeddingDims + d] = usable ? embedding![d]! : NaN;
+      columns.sellerEmbeddings[i * embeddingDims + d] = usable ? Math.fround(embedding![d]!) : NaN;
   }
   return columns;
 }

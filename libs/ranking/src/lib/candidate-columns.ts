@@ -50,7 +50,8 @@ export function candidateColumnsFor(n: number, embeddingDims: number): Candidate
 }
 
 /**
- * One message per candidate to columns. Seller embeddings are sent only at the user's embedding length
+ * One message per candidate to columns. Seller embeddings are float32, as the contract carries them, and sent
+ * only at the user's embedding length
  * (`embeddingDims`; 0 sends none): similarity needs both at the same length, so any other embedding could
  * not be used and goes as a row of NaN.
  */
@@ -82,7 +83,7 @@ export function toCandidateColumns(
     const embedding = candidate.seller?.embedding ?? [];
     const usable = embedding.length === embeddingDims;
     for (let d = 0; d < embeddingDims; d++)
-      columns.sellerEmbeddings[i * embeddingDims + d] = usable ? embedding[d]! : NaN;
+      columns.sellerEmbeddings[i * embeddingDims + d] = usable ? Math.fround(embedding[d]!) : NaN;
   }
   return columns;
 }

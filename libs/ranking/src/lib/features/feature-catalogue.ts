@@ -20,14 +20,19 @@ export interface FeatureInput {
   now: number;
   /** The user's followed sellers as a set (built once per request). */
   followed: ReadonlySet<string>;
-  /** The user's embedding norm (0 when none), computed once per request. */
+  /**
+   * The user's embedding as float32, what the contract carries (`repeated float`), so ranking in process
+   * and over gRPC see the same numbers; with its norm (0 when none), computed once per request.
+   */
+  userEmbedding: Float32Array;
   userNorm: number;
 }
 
 /** The input of a request's features, at candidate 0; move `index` to read another candidate. */
 export function featureInputOf(user: UserContext, columns: CandidateColumns, now: number): FeatureInput {
+  const userEmbedding = Float32Array.from(user.embedding);
   let squares = 0;
-  for (const x of user.embedding) squares += x * x;
+  for (const x of userEmbedding) squares += x * x;
   return {
     user,
     columns,
@@ -35,6 +40,7 @@ export function featureInputOf(user: UserContext, columns: CandidateColumns, now
     categoryStarts: categoryStarts(columns),
     now,
     followed: new Set(user.followedSellers),
+    userEmbedding,
     userNorm: Math.sqrt(squares),
   };
 }
@@ -53,7 +59,7 @@ export interface FeatureDefinition {
 const SECOND = 1_000;
 /** The user's embedding against the candidate's seller embedding row (NaN where it has none). */
 function embeddingSimilarity(i: FeatureInput): number | undefined {
-  const a = i.user.embedding;
+  const a = i.userEmbedding;
   const dims = i.columns.sellerEmbeddingDims;
   if (a.length === 0 || a.length !== dims || i.userNorm === 0) return undefined;
   const b = i.columns.sellerEmbeddings;
