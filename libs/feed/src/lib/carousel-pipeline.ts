@@ -185,24 +185,43 @@ export class CarouselPipeline {
   }
 
   private decorate(doc: RetrievedDoc, score: number, request: FeedRequest): FeedItem {
-    const secret = this.deps.trackingSecret;
-    const carouselId = this.config.id;
-    const strategy = this.config.retrieval.strategy;
-    let reason: string | undefined;
-    let token: string | undefined;
-    // Most ranked items are never shown (they fall past the page or are placed higher): the reason and the
-    // signed token, an HMAC each, are computed only when read.
-    return {
-      livestreamId: doc.livestreamId,
-      doc,
-      score,
-      get reason() {
-        return (reason ??= (REASONS[strategy] ?? (() => 'Recommended for you'))(doc, request));
-      },
-      get trackingToken() {
-        return (token ??= trackingToken(secret, request.user.userId, carouselId, doc.livestreamId));
-      },
-    };
+    return new DecoratedItem(doc, score, request, this.config, this.deps.trackingSecret);
+  }
+}
+
+/**
+ * A ranked item. Most are never shown (they fall past the page or are placed higher), so the reason and the
+ * signed token (an HMAC) are computed when first read; a class keeps that to one object per item, where
+ * getters over closures allocated three.
+ */
+class DecoratedItem implements FeedItem {
+  readonly livestreamId: string;
+  private cachedReason?: string;
+  private cachedToken?: string;
+
+  constructor(
+    readonly doc: RetrievedDoc,
+    readonly score: number,
+    private readonly request: FeedRequest,
+    private readonly carousel: CarouselConfig,
+    private readonly secret: string,
+  ) {
+    this.livestreamId = doc.livestreamId;
+  }
+
+  get reason(): string {
+    return (this.cachedReason ??= (
+      REASONS[this.carousel.retrieval.strategy] ?? (() => 'Recommended for you')
+    )(this.doc, this.request));
+  }
+
+  get trackingToken(): string {
+    return (this.cachedToken ??= trackingToken(
+      this.secret,
+      this.request.user.userId,
+      this.carousel.id,
+      this.livestreamId,
+    ));
   }
 }
 

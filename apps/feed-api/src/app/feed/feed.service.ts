@@ -34,10 +34,17 @@ import { FeedCursors, type FeedCursorState } from './feed-cursor';
 
 export interface FeedPage<T> {
   nodes: T[];
-  /** The cursor state after each node. */
-  states: FeedCursorState[];
+  /**
+   * The cursor state after node `index`. Built on demand: a page has a cursor per node, each listing what
+   * was served up to it, and clients ask for one or two of them.
+   */
+  stateAt(index: number): FeedCursorState;
   hasNextPage: boolean;
 }
+
+const NO_STATES = (): FeedCursorState => {
+  throw new RangeError('an empty page has no cursor');
+};
 
 /**
  * The home feed: the composer over the memory replica (and Elasticsearch as the fallback when
@@ -170,15 +177,15 @@ export class FeedService implements OnApplicationBootstrap, OnApplicationShutdow
     const shownBefore = new Set(after?.carousels ?? []);
     const fresh = feed.carousels.filter((c) => !shownBefore.has(c.id));
     const page = fresh.slice(0, first);
-    const states: FeedCursorState[] = [];
-    const carousels = [...(after?.carousels ?? [])];
-    const served = [...(after?.served ?? [])];
-    for (const carousel of page) {
-      carousels.push(carousel.id);
-      served.push(...carousel.items.map((i) => i.livestreamId));
-      states.push({ scope: 'home', carousels: [...carousels], served: [...served] });
-    }
-    return { nodes: page, states, hasNextPage: fresh.length > first };
+    const stateAt = (index: number): FeedCursorState => {
+      const shown = page.slice(0, index + 1);
+      return {
+        scope: 'home',
+        carousels: [...(after?.carousels ?? []), ...shown.map((c) => c.id)],
+        served: [...(after?.served ?? []), ...shown.flatMap((c) => c.items.map((i) => i.livestreamId))],
+      };
+    };
+    return { nodes: page, stateAt, hasNextPage: fresh.length > first };
   }
 
   async carousel(
@@ -189,7 +196,7 @@ export class FeedService implements OnApplicationBootstrap, OnApplicationShutdow
   ): Promise<FeedPage<FeedItem>> {
     const user = this.userOf(userId);
     const carousel = this.configFor(user).carousels.find((c) => c.id === id);
-    if (!carousel) return { nodes: [], states: [], hasNextPage: false };
+    if (!carousel) return { nodes: [], stateAt: NO_STATES, hasNextPage: false };
     const single: HomeFeedConfig = {
       requestBudgetMs: this.configFor(user).requestBudgetMs,
       carousels: [{ ...carousel, size: { page: first, min: 0 } }],
@@ -200,7 +207,7 @@ export class FeedService implements OnApplicationBootstrap, OnApplicationShutdow
       excludedIds: after?.served ?? [],
     });
     const shown = feed.carousels[0];
-    if (!shown) return { nodes: [], states: [], hasNextPage: false };
+    if (!shown) return { nodes: [], stateAt: NO_STATES, hasNextPage: false };
     return this.itemsPage(id, shown.items, shown.more.length > 0, after?.served ?? []);
   }
 
@@ -210,12 +217,12 @@ export class FeedService implements OnApplicationBootstrap, OnApplicationShutdow
     hasNextPage: boolean,
     servedBefore: readonly string[],
   ): FeedPage<FeedItem> {
-    const served = [...servedBefore];
-    const states = items.map((item) => {
-      served.push(item.livestreamId);
-      return { scope, carousels: [], served: [...served] };
+    const stateAt = (index: number): FeedCursorState => ({
+      scope,
+      carousels: [],
+      served: [...servedBefore, ...items.slice(0, index + 1).map((item) => item.livestreamId)],
     });
-    return { nodes: items, states, hasNextPage };
+    return { nodes: items, stateAt, hasNextPage };
   }
 
   private configFor(user: FeedUser): HomeFeedConfig {
