@@ -89,6 +89,18 @@ describe('PullModelEventSink on PostgreSQL', () => {
     );
   });
 
+  it("adds a late event to its minute after that minute's raw events are gone (rollups never recomputed)", async () => {
+    const earlier = now - HOUR - 15 * MINUTE; // 11:15: past the 1 h raw retention at 12:30, within the rollups' 2 h
+    await sink.write([chat('u1', earlier), chat('u2', earlier + 1_000)]);
+    await sink.maintain(now);
+    expect((await snapshot()).events).toBe(0);
+
+    await sink.write([chat('u3', earlier + 2_000)]);
+    expect((await snapshot()).rollups).toEqual([
+      { minute: '11:15', action: 'chat.sent', events: 3, distinct_users: 3, amount_minor: '0' },
+    ]);
+  });
+
   it('keeps the newest follow or unfollow, whatever the arrival order', async () => {
     await sink.write([follow('a', false, now + 2_000), follow('b', true, now)]);
     await sink.write([follow('a', true, now + 1_000), follow('b', false, now + 5_000)]);

@@ -22,30 +22,40 @@ export interface SellerFeaturesRow {
   embedding: number[] | null;
 }
 
-// Raw events: one JSON parameter per batch; the key (occurred_at, event_id) makes a redelivery a no-op.
-const INSERT_EVENTS = `
-INSERT INTO recent_events (event_id, occurred_at, type, livestream_id, seller_id, user_id, amount_minor, payload)
-SELECT x.event_id, x.occurred_at, x.type, x.livestream_id, x.seller_id, x.user_id, x.amount_minor, x.payload
-FROM jsonb_to_recordset($1::jsonb) AS x(event_id uuid, occurred_at timestamptz, type text, livestream_id text,
-  seller_id text, user_id text, amount_minor bigint, payload jsonb)
-ON CONFLICT DO NOTHING`;
-
-// Every (stream, minute) the batch touched is recomputed from the raw events, never incremented, so
-// redelivered or reordered batches leave the same rollup.
-const RECOMPUTE_ROLLUPS = `
-WITH touched AS (
-  SELECT DISTINCT x.livestream_id, date_trunc('minute', x.occurred_at) AS minute
-  FROM jsonb_to_recordset($1::jsonb) AS x(livestream_id text, occurred_at timestamptz)
-  WHERE x.livestream_id IS NOT NULL
+// One statement per batch: the raw events (the key (occurred_at, event_id) makes a redelivered event insert
+// nothing), then the minute rollups incremented by exactly the rows inserted, distinct users by the user keys
+// that were new. Redelivered, reordered or overlapping batches leave the same rollups, and a batch costs its
+// own size (recomputing each touched minute from the raw events grew with the minute's events).
+const INSERT_EVENTS_AND_ROLL_UP = `
+WITH inserted AS (
+  INSERT INTO recent_events (event_id, occurred_at, type, livestream_id, seller_id, user_id, amount_minor, payload)
+  SELECT x.event_id, x.occurred_at, x.type, x.livestream_id, x.seller_id, x.user_id, x.amount_minor, x.payload
+  FROM jsonb_to_recordset($1::jsonb) AS x(event_id uuid, occurred_at timestamptz, type text, livestream_id text,
+    seller_id text, user_id text, amount_minor bigint, payload jsonb)
+  ON CONFLICT DO NOTHING
+  RETURNING livestream_id, date_trunc('minute', occurred_at) AS minute, type AS action, user_id, amount_minor
+),
+new_users AS (
+  INSERT INTO engagement_minute_users (livestream_id, minute, action, user_id)
+  SELECT DISTINCT i.livestream_id, i.minute, i.action, i.user_id
+  FROM inserted i WHERE i.livestream_id IS NOT NULL AND i.user_id IS NOT NULL
+  ON CONFLICT DO NOTHING
+  RETURNING livestream_id, minute, action
+),
+users_added AS (
+  SELECT u.livestream_id, u.minute, u.action, count(*) AS users FROM new_users u GROUP BY 1, 2, 3
+),
+events_added AS (
+  SELECT i.livestream_id, i.minute, i.action, count(*) AS events, coalesce(sum(i.amount_minor), 0) AS amount
+  FROM inserted i WHERE i.livestream_id IS NOT NULL GROUP BY 1, 2, 3
 )
 INSERT INTO engagement_minutes (livestream_id, minute, action, events, distinct_users, amount_minor)
-SELECT e.livestream_id, t.minute, e.type, count(*), count(DISTINCT e.user_id), coalesce(sum(e.amount_minor), 0)
-FROM touched t
-JOIN recent_events e
-  ON e.livestream_id = t.livestream_id AND e.occurred_at >= t.minute AND e.occurred_at < t.minute + interval '1 minute'
-GROUP BY e.livestream_id, t.minute, e.type
+SELECT e.livestream_id, e.minute, e.action, e.events, coalesce(u.users, 0), e.amount
+FROM events_added e LEFT JOIN users_added u USING (livestream_id, minute, action)
 ON CONFLICT (livestream_id, minute, action) DO UPDATE SET
-  events = EXCLUDED.events, distinct_users = EXCLUDED.distinct_users, amount_minor = EXCLUDED.amount_minor`;
+  events = engagement_minutes.events + EXCLUDED.events,
+  distinct_users = engagement_minutes.distinct_users + EXCLUDED.distinct_users,
+  amount_minor = engagement_minutes.amount_minor + EXCLUDED.amount_minor`;
 
 // The newest follow or unfollow wins, whatever the arrival order.
 const UPSERT_FOLLOWS = `
@@ -58,7 +68,7 @@ WHERE user_follows.at < EXCLUDED.at`;
 
 /**
  * The ingestor's pull-model sink: each batch's raw events into `recent_events` (hourly partitions), the
- * minute rollups they touch recomputed in `engagement_minutes`, follows into `user_follows`, in one
+ * minute rollups in `engagement_minutes` incremented by the events that were new, follows into `user_follows`, in one
  * transaction per batch. Idempotent under redelivery. `maintain` creates partitions ahead and prunes past
  * the retention windows (run it every minute: `startMaintenance`), so storage stays bounded.
  */
@@ -89,8 +99,7 @@ export class PullModelEventSink implements MarketplaceEventSink {
     const client = await this.store.pool.connect();
     try {
       await client.query('BEGIN');
-      await client.query(INSERT_EVENTS, [rows]);
-      await client.query(RECOMPUTE_ROLLUPS, [rows]);
+      await client.query(INSERT_EVENTS_AND_ROLL_UP, [rows]);
       if (follows.length > 0) await client.query(UPSERT_FOLLOWS, [JSON.stringify(follows)]);
       await client.query('COMMIT');
     } catch (error) {
@@ -160,6 +169,7 @@ export class PullModelEventSink implements MarketplaceEventSink {
     await this.store.pool.query('DELETE FROM recent_events_default WHERE occurred_at < $1', [
       new Date(cutoff),
     ]);
+    await this.store.pool.query('DELETE FROM engagement_minute_users WHERE minute < $1', [new Date(cutoff)]);
     await this.store.pool.query('DELETE FROM engagement_minutes WHERE minute < $1', [
       new Date(now - this.rollupRetentionMs),
     ]);
