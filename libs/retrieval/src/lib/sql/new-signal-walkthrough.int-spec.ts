@@ -70,6 +70,13 @@ describe('a new signal is a new lambda version', () => {
     expect(second).toEqual([calm, expect.closeTo(2.001, 5)]);
   });
 
+  it('v2 lifts a stream by its entries past one with a higher base score, whatever the limit', async () => {
+    const [only, ...rest] = (
+      await retriever.retrieve(retrievalRequestFixture({ strategy: 'trending', lambdaVersion: 2, limit: 1 }))
+    ).candidates;
+    expect([only?.livestreamId, rest]).toEqual([buzzing, []]);
+  });
+
   it('refuses a version that does not exist, naming it', async () => {
     await expect(top(9)).rejects.toThrow('lambda trending has no version 9 (it has 1, 2)');
   });

@@ -1,6 +1,8 @@
 -- trending@2: trending@1 plus a new signal, giveaway entries in the last 2 minutes, read from the minute
 -- rollups at query time (no ingestor change): each entry adds 0.01 to the score. Pull model only: memory
 -- and Elasticsearch have no rollups, so a carousel points at this version with lambdaVersion 2 on sql.
+-- Entries only add to trending@1's score, so the top rows are among trending@1's top rows (read off its
+-- index) and the streams with entries: only those are scored, not every live stream.
 WITH giveaway_entries AS (
   SELECT m.livestream_id, sum(m.events) AS entries
   FROM engagement_minutes m
@@ -8,16 +10,27 @@ WITH giveaway_entries AS (
     AND m.minute >= date_trunc('minute', now()) - interval '1 minute'
   GROUP BY m.livestream_id
 ),
-top AS (
-  SELECT l.livestream_id,
-    l.momentum + l.hotness * CAST(0.0001 AS real) + CAST(coalesce(g.entries, 0) AS real) * CAST(0.01 AS real) AS score
+eligible AS NOT MATERIALIZED (
+  SELECT l.livestream_id, l.momentum + l.hotness * CAST(0.0001 AS real) AS base
   FROM livestreams l
-  LEFT JOIN giveaway_entries g ON g.livestream_id = l.livestream_id
   WHERE l.status = 'live'
     AND l.momentum >= CAST(:min_momentum AS real)
     AND l.current_viewers >= CAST(:min_viewers AS integer)
     AND NOT (l.livestream_id = ANY (ARRAY(SELECT jsonb_array_elements_text(CAST(:excluded_ids AS jsonb)))))
-  ORDER BY score DESC, l.livestream_id COLLATE "C"
+),
+candidates AS (
+  (SELECT e.livestream_id FROM eligible e
+   ORDER BY e.base DESC, e.livestream_id COLLATE "C"
+   LIMIT CAST(:result_limit AS integer))
+  UNION
+  SELECT g.livestream_id FROM giveaway_entries g
+),
+top AS (
+  SELECT e.livestream_id, e.base + CAST(coalesce(g.entries, 0) AS real) * CAST(0.01 AS real) AS score
+  FROM candidates c
+  JOIN eligible e ON e.livestream_id = c.livestream_id
+  LEFT JOIN giveaway_entries g ON g.livestream_id = e.livestream_id
+  ORDER BY score DESC, e.livestream_id COLLATE "C"
   LIMIT CAST(:result_limit AS integer)
 )
 SELECT t.livestream_id, l.doc, t.score
