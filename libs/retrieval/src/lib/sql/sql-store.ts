@@ -63,8 +63,9 @@ export class SqlStore {
     const config: PoolConfig = {
       connectionString: options.connectionString,
       max: options.maxConnections ?? 10,
-      // Every connection reads and writes Crest's schema; lambdas name tables without a schema.
-      options: `-c search_path=${schema}`,
+      // Every connection reads and writes Crest's schema (lambdas name tables without one); `public` after
+      // it holds the extensions the lambdas use (cube).
+      options: `-c search_path=${schema},public`,
     };
     this.pool = new Pool(config);
   }
