@@ -126,7 +126,12 @@ describe('PullModelEventSink on PostgreSQL', () => {
     const { dropped, created } = await sink.maintain(now);
     expect(created).toEqual([]);
     // Retention 1 h at 12:30: partitions ending by 11:30 go; 11:00-12:00 still holds kept minutes.
-    expect(dropped).toEqual(['recent_events_p202611240900', 'recent_events_p202611241000']);
+    expect(dropped).toEqual([
+      'engagement_minute_users_p202611240900',
+      'engagement_minute_users_p202611241000',
+      'recent_events_p202611240900',
+      'recent_events_p202611241000',
+    ]);
     const remaining = await snapshot();
     expect(remaining.events).toBe(1);
     // Rollups live longer (2 h): the 09:30 minute is gone, 12:30 stays.

@@ -132,44 +132,43 @@ export class PullModelEventSink implements MarketplaceEventSink {
    */
   async maintain(now = Date.now()): Promise<{ created: string[]; dropped: string[] }> {
     const created: string[] = [];
-    const current = Math.floor(now / this.partitionMs) * this.partitionMs;
-    for (let p = 0; p <= this.partitionsAhead; p++) {
-      const from = current + p * this.partitionMs;
-      const name = partitionName(from);
-      const exists = await this.store.pool.query('SELECT to_regclass($1) AS t', [name]);
-      if (exists.rows[0].t) continue;
-      // Names and bounds come from the clock, never from input.
-      await this.store.pool.query(
-        `CREATE TABLE IF NOT EXISTS ${name} PARTITION OF recent_events
-         FOR VALUES FROM ('${new Date(from).toISOString()}') TO ('${new Date(from + this.partitionMs).toISOString()}')`,
-      );
-      created.push(name);
-    }
-    const cutoff = now - this.rawRetentionMs;
-    const partitions = await this.store.pool.query<{ name: string }>(
-      `SELECT c.relname AS name FROM pg_inherits i
-       JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent
-       JOIN pg_namespace n ON n.oid = p.relnamespace
-       WHERE p.relname = 'recent_events' AND n.nspname = $1 AND c.relname ~ '^recent_events_p[0-9]{12}$'`,
-      [this.store.schema],
-    );
     const dropped: string[] = [];
-    for (const { name } of partitions.rows) {
-      const bounds = await this.store.pool.query<{ upper: Date }>(
-        `SELECT (regexp_match(pg_get_expr(c.relpartbound, c.oid), 'TO \\(''([^'']+)''\\)'))[1]::timestamptz AS upper
-         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relname = $1 AND n.nspname = $2`,
-        [name, this.store.schema],
-      );
-      const upper = bounds.rows[0]?.upper;
-      if (upper && upper.getTime() <= cutoff) {
-        await this.store.pool.query(`DROP TABLE IF EXISTS ${name}`);
-        dropped.push(name);
+    const current = Math.floor(now / this.partitionMs) * this.partitionMs;
+    const cutoff = now - this.rawRetentionMs;
+    for (const { table, column } of PARTITIONED_BY_TIME) {
+      for (let p = 0; p <= this.partitionsAhead; p++) {
+        const from = current + p * this.partitionMs;
+        const name = partitionName(table, from);
+        const exists = await this.store.pool.query('SELECT to_regclass($1) AS t', [name]);
+        if (exists.rows[0].t) continue;
+        // Names and bounds come from the clock and a constant list, never from input.
+        await this.store.pool.query(
+          `CREATE TABLE IF NOT EXISTS ${name} PARTITION OF ${table}
+           FOR VALUES FROM ('${new Date(from).toISOString()}') TO ('${new Date(from + this.partitionMs).toISOString()}')`,
+        );
+        created.push(name);
       }
+      const partitions = await this.store.pool.query<{ name: string }>(
+        `SELECT c.relname AS name FROM pg_inherits i
+         JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent
+         JOIN pg_namespace n ON n.oid = p.relnamespace
+         WHERE p.relname = $2 AND n.nspname = $1 AND c.relname ~ ('^' || $2 || '_p[0-9]{12}$')`,
+        [this.store.schema, table],
+      );
+      for (const { name } of partitions.rows) {
+        const bounds = await this.store.pool.query<{ upper: Date }>(
+          `SELECT (regexp_match(pg_get_expr(c.relpartbound, c.oid), 'TO \\(''([^'']+)''\\)'))[1]::timestamptz AS upper
+           FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relname = $1 AND n.nspname = $2`,
+          [name, this.store.schema],
+        );
+        const upper = bounds.rows[0]?.upper;
+        if (upper && upper.getTime() <= cutoff) {
+          await this.store.pool.query(`DROP TABLE IF EXISTS ${name}`);
+          dropped.push(name);
+        }
+      }
+      await this.store.pool.query(`DELETE FROM ${table}_default WHERE ${column} < $1`, [new Date(cutoff)]);
     }
-    await this.store.pool.query('DELETE FROM recent_events_default WHERE occurred_at < $1', [
-      new Date(cutoff),
-    ]);
-    await this.store.pool.query('DELETE FROM engagement_minute_users WHERE minute < $1', [new Date(cutoff)]);
     await this.store.pool.query('DELETE FROM engagement_minutes WHERE minute < $1', [
       new Date(now - this.rollupRetentionMs),
     ]);
@@ -191,10 +190,19 @@ export class PullModelEventSink implements MarketplaceEventSink {
   }
 }
 
-function partitionName(from: number): string {
+/**
+ * Tables kept only for the raw retention, range-partitioned by time so pruning drops whole partitions
+ * (deleting rows left dead tuples that autovacuum could not keep up with at 5,000 events/s).
+ */
+const PARTITIONED_BY_TIME = [
+  { table: 'recent_events', column: 'occurred_at' },
+  { table: 'engagement_minute_users', column: 'minute' },
+] as const;
+
+function partitionName(table: string, from: number): string {
   const d = new Date(from);
   const pad = (n: number) => String(n).padStart(2, '0');
-  return `recent_events_p${d.getUTCFullYear()}${pad(d.getUTCMonth() + 1)}${pad(d.getUTCDate())}${pad(d.getUTCHours())}${pad(d.getUTCMinutes())}`;
+  return `${table}_p${d.getUTCFullYear()}${pad(d.getUTCMonth() + 1)}${pad(d.getUTCDate())}${pad(d.getUTCHours())}${pad(d.getUTCMinutes())}`;
 }
 
 function toRow(event: MarketplaceEvent) {
