@@ -1,17 +1,22 @@
 /**
  * The pull model on PostgreSQL under load: the ingestor's event sink writing a simulated marketplace at a
  * fixed rate (raw events + minute rollups), while every Query Lambda is queried over 10k live streams and
- * 60 minutes of rollups. Prints per-lambda latency, how long an event takes to be queryable (handed to the
- * sink → committed), and the store's size over the run (bounded by partition drops).
+ * 60 minutes of rollups. The ingest runs in a child process, as the event-ingestor does beside feed-api:
+ * in the querying process its simulator and batch encoding held query answers behind them on one event
+ * loop, which measured the bench's own scheduling rather than the store. Prints per-lambda latency, how
+ * long an event takes to be queryable (handed to the sink → committed), and the store's size over the run
+ * (bounded by partition drops).
  *   npx tsx tools/bench/pull-model.bench.ts [--minutes 3] [--rate 5000] [--streams 10000]
  *     [--partition-minutes 5] [--raw-retention-minutes 10] [--database postgres://…]
  */
+import { fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 
 import { PullModelEventSink, SqlDocSink, SqlRetriever, SqlStore } from '@crest/retrieval';
 import { simulatedRetrievalData } from '@crest/retrieval/testing';
 import { MarketplaceSimulator, runSimulatorInRealTime } from '@crest/testing';
+import { decodeFromCompressedBase64, encodeIntoCompressedBase64, type Histogram } from 'hdr-histogram-js';
 
 import { type BenchRow, latencyHistogram, percentiles, report } from './bench-report';
 
@@ -22,6 +27,8 @@ const { values } = parseArgs({
     streams: { type: 'string', default: '10000' },
     'partition-minutes': { type: 'string', default: '5' },
     'raw-retention-minutes': { type: 'string', default: '10' },
+    /** Internal: this process is the ingest child of a run, writing into the given schema. */
+    'ingest-into-schema': { type: 'string' },
     database: {
       type: 'string',
       default: process.env['PULL_MODEL_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres',
@@ -42,18 +49,80 @@ async function storageBytes(store: SqlStore): Promise<{ bytes: number; rawEvents
   return { bytes: Number(size.rows[0]!.bytes), rawEvents: Number(rows.rows[0]!.n) };
 }
 
+function eventSink(store: SqlStore): PullModelEventSink {
+  return new PullModelEventSink(store, {
+    partitionMinutes: Number(values['partition-minutes']),
+    rawRetentionMs: Number(values['raw-retention-minutes']) * 60_000,
+    rollupRetentionMs: 2 * 3_600_000,
+  });
+}
+
+interface IngestReport {
+  written: number;
+  /** The handed-to-sink → committed histogram, compressed. */
+  queryable: string;
+}
+
+/**
+ * The ingest child: the simulator at a fixed rate in real time into the event sink, each tick's batch
+ * committed before the next is written, partitions maintained every 30 s as the event-ingestor does. It
+ * stops on the parent's `stop` message and answers with what it wrote.
+ */
+async function ingestInto(schema: string): Promise<void> {
+  const store = new SqlStore({ connectionString: values.database, schema });
+  const events = eventSink(store);
+  const simulator = new MarketplaceSimulator({
+    seed: 5,
+    eventsPerSecond: rate,
+    targetLiveStreams: Math.min(streams, 5_000),
+    startTime: Date.now(),
+  });
+  const queryable = latencyHistogram();
+  let written = 0;
+  const abort = new AbortController();
+  process.once('message', () => abort.abort());
+  const maintenance = setInterval(() => void events.maintain(), 30_000);
+  await runSimulatorInRealTime({
+    simulator,
+    signal: abort.signal,
+    emit: async (items) => {
+      const batch = items.flatMap((item) => (item.kind === 'event' ? [item.event] : []));
+      const handedAt = performance.now();
+      await events.write(batch);
+      // Committed is queryable: every lambda reads committed rows.
+      queryable.recordValue(Math.max(1, Math.round((performance.now() - handedAt) * 1000)));
+      written += batch.length;
+    },
+  });
+  clearInterval(maintenance);
+  const report: IngestReport = { written, queryable: encodeIntoCompressedBase64(queryable) };
+  process.send!(report, () => void store.close().then(() => process.exit(0)));
+}
+
+function startIngestChild(schema: string): { stop(): Promise<{ written: number; queryable: Histogram }> } {
+  const child = fork(process.argv[1]!, [...process.argv.slice(2), '--ingest-into-schema', schema], {
+    stdio: 'inherit',
+  });
+  const reported = new Promise<IngestReport>((resolve, reject) => {
+    child.once('message', (report) => resolve(report as IngestReport));
+    child.once('exit', (code) => reject(new Error(`the ingest child exited (${code}) before reporting`)));
+  });
+  return {
+    async stop() {
+      child.send('stop');
+      const report = await reported;
+      return { written: report.written, queryable: decodeFromCompressedBase64(report.queryable) };
+    },
+  };
+}
+
 async function main(): Promise<void> {
   const store = new SqlStore({
     connectionString: values.database,
     schema: `crest_bench_${randomUUID().slice(0, 8)}`,
   });
   await store.migrate();
-  const events = new PullModelEventSink(store, {
-    partitionMinutes: Number(values['partition-minutes']),
-    rawRetentionMs: Number(values['raw-retention-minutes']) * 60_000,
-    rollupRetentionMs: 2 * 3_600_000,
-  });
-  await events.maintain();
+  await eventSink(store).maintain();
   try {
     console.log(`building ${streams} live stream docs…`);
     const data = simulatedRetrievalData({ liveStreams: streams, users: 50 });
@@ -74,30 +143,8 @@ async function main(): Promise<void> {
     const filled = await storageBytes(store);
     console.log(`store: ${(filled.bytes / 1e6).toFixed(0)} MB before ingest`);
 
-    // Ingest at a fixed rate in real time; each tick's batch is committed before the next is written.
-    const simulator = new MarketplaceSimulator({
-      seed: 5,
-      eventsPerSecond: rate,
-      targetLiveStreams: Math.min(streams, 5_000),
-      startTime: Date.now(),
-    });
-    const queryable = latencyHistogram();
-    let written = 0;
-    const abort = new AbortController();
     const ingestStarted = performance.now();
-    const ingest = runSimulatorInRealTime({
-      simulator,
-      signal: abort.signal,
-      emit: async (items) => {
-        const batch = items.flatMap((item) => (item.kind === 'event' ? [item.event] : []));
-        const handedAt = performance.now();
-        await events.write(batch);
-        // Committed is queryable: every lambda reads committed rows.
-        queryable.recordValue(Math.max(1, Math.round((performance.now() - handedAt) * 1000)));
-        written += batch.length;
-      },
-    });
-
+    const ingest = startIngestChild(store.schema);
     // Query every lambda in turn while the ingest runs.
     const retriever = new SqlRetriever(store);
     const byLambda = new Map<string, ReturnType<typeof latencyHistogram>>();
@@ -110,7 +157,6 @@ async function main(): Promise<void> {
     const storage: Array<{ atMinute: number; bytes: number; rawEvents: number }> = [];
     const until = Date.now() + minutes * 60_000;
     let nextSample = 0;
-    let nextMaintenance = Date.now() + 30_000;
     for (let i = 0; Date.now() < until; i++) {
       const { name, request } = queries[i % queries.length]!;
       const t0 = performance.now();
@@ -125,13 +171,8 @@ async function main(): Promise<void> {
           ...(await storageBytes(store)),
         });
       }
-      if (Date.now() >= nextMaintenance) {
-        nextMaintenance = Date.now() + 30_000;
-        await events.maintain();
-      }
     }
-    abort.abort();
-    await ingest;
+    const { written, queryable } = await ingest.stop();
     const seconds = (performance.now() - ingestStarted) / 1000;
 
     const rows: BenchRow[] = [...byLambda].map(([name, histogram]) => ({
@@ -184,4 +225,5 @@ async function main(): Promise<void> {
   process.exit(0);
 }
 
-void main();
+if (values['ingest-into-schema']) void ingestInto(values['ingest-into-schema']);
+else void main();

@@ -1,0 +1,126 @@
+import { randomUUID } from 'node:crypto';
+
+import { type LivestreamDoc } from '@crest/signals';
+
+import { livestreamDocFixture } from '../retriever.contract';
+import { SqlDocSink } from './sql-doc.sink';
+import { SqlStore } from './sql-store';
+
+const databaseUrl = process.env['PULL_MODEL_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+/** A small deterministic generator, so a failing sequence can be replayed. */
+function random(seed: number): () => number {
+  let state = seed;
+  return () => {
+    state = (state * 1_103_515_245 + 12_345) % 2_147_483_648;
+    return state / 2_147_483_648;
+  };
+}
+
+interface SellerRow {
+  seller_id: string;
+  live_streams: number;
+}
+
+describe('live_sellers, kept by the livestreams triggers', () => {
+  const store = new SqlStore({
+    connectionString: databaseUrl,
+    schema: `crest_live_sellers_${randomUUID().slice(0, 8)}`,
+  });
+  const sink = new SqlDocSink(store);
+
+  beforeAll(() => store.migrate());
+  afterAll(async () => {
+    await store.dropSchema();
+    await store.close();
+  });
+
+  /** What live_sellers must hold: per seller, its live streams with a usable embedding. */
+  const expected = async () =>
+    (
+      await store.pool.query<SellerRow>(
+        `SELECT seller_id, CAST(count(*) AS integer) AS live_streams FROM livestreams
+         WHERE status = 'live' AND seller_id IS NOT NULL AND seller_unit IS NOT NULL
+         GROUP BY seller_id ORDER BY seller_id`,
+      )
+    ).rows;
+  const held = async () =>
+    (await store.pool.query<SellerRow>('SELECT seller_id, live_streams FROM live_sellers ORDER BY seller_id'))
+      .rows;
+
+  const embeddings = [[1, 0, 0, 0], [0, 1, 0, 0], [0.5, 0.5, 0, 0], [0, 0, 0, 0], null];
+  const docOf = (next: () => number, id: number, version: number): LivestreamDoc =>
+    livestreamDocFixture({
+      livestreamId: `s${id}`,
+      version,
+      sellerId: `seller-${Math.floor(next() * 6)}`,
+      status: next() < 0.7 ? 'live' : 'ended',
+      seller: { score: 0.5, embedding: embeddings[Math.floor(next() * embeddings.length)]! },
+    });
+
+  it('counts each seller’s live streams through inserts, updates, status changes and deletions', async () => {
+    const next = random(7);
+    let version = 1;
+    for (let round = 0; round < 40; round++) {
+      const upserts = Array.from({ length: 1 + Math.floor(next() * 8) }, () =>
+        docOf(next, Math.floor(next() * 15), version++),
+      );
+      const deletions = next() < 0.3 ? [`s${Math.floor(next() * 15)}`] : [];
+      await sink.write({ upserts, deletions });
+      expect(await held()).toEqual(await expected());
+    }
+    expect((await held()).length).toBeGreaterThan(0);
+  });
+
+  it('keeps a seller’s newest embedding and leaves out zero vectors', async () => {
+    await sink.write({
+      upserts: [
+        livestreamDocFixture({
+          livestreamId: 'z1',
+          sellerId: 'zero',
+          seller: { score: 1, embedding: [0, 0] },
+        }),
+        livestreamDocFixture({
+          livestreamId: 'n1',
+          sellerId: 'newest',
+          version: 1,
+          seller: { score: 1, embedding: [1, 0] },
+        }),
+      ],
+      deletions: [],
+    });
+    await sink.write({
+      upserts: [
+        livestreamDocFixture({
+          livestreamId: 'n1',
+          sellerId: 'newest',
+          version: 2,
+          seller: { score: 1, embedding: [0, 1] },
+        }),
+      ],
+      deletions: [],
+    });
+    const rows = await store.pool.query<{ seller_id: string; embedding: number[] }>(
+      `SELECT seller_id, embedding FROM live_sellers WHERE seller_id IN ('zero', 'newest')`,
+    );
+    expect(rows.rows).toEqual([{ seller_id: 'newest', embedding: [0, 1] }]);
+  });
+
+  it('stays exact with writers in parallel (seller rows are locked in one order: no deadlock)', async () => {
+    const writers = Array.from({ length: 4 }, (_, writer) => {
+      const next = random(100 + writer);
+      return (async () => {
+        // Each writer owns its streams (as each Kafka partition's consumer does) but shares the sellers.
+        for (let round = 0; round < 15; round++)
+          await sink.write({
+            upserts: Array.from({ length: 6 }, (_, i) =>
+              docOf(next, 1_000 * (writer + 1) + ((round * 6 + i) % 20), 1_000 + round * 10 + i),
+            ),
+            deletions: [],
+          });
+      })();
+    });
+    await Promise.all(writers);
+    expect(await held()).toEqual(await expected());
+  });
+});
