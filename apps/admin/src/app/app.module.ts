@@ -1,14 +1,51 @@
 import { PlatformModule } from '@crest/platform';
-import { type DynamicModule, Module } from '@nestjs/common';
+import { type DynamicModule, Inject, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
 
 import { type AdminConfig } from './admin.config';
+import { ADMIN_CONFIG } from './admin.tokens';
+import { AuditController } from './audit/audit.controller';
+import { AuditLog } from './audit/audit-log';
+import { AdminAuthGuard } from './auth/admin-auth.guard';
+import { AdminCredentials, AdminSessions } from './auth/admin-credentials';
+import { AuthController } from './auth/auth.controller';
 
 @Module({})
-export class AppModule {
-  static forRoot(_config: AdminConfig): DynamicModule {
+export class AppModule implements OnApplicationShutdown {
+  constructor(@Inject(AuditLog) private readonly audit: AuditLog) {}
+
+  static forRoot(config: AdminConfig): DynamicModule {
     return {
       module: AppModule,
       imports: [PlatformModule.forRoot({ name: 'admin', mode: 'embedded' })],
+      controllers: [AuthController, AuditController],
+      providers: [
+        { provide: ADMIN_CONFIG, useValue: config },
+        {
+          provide: AdminCredentials,
+          useFactory: () => {
+            const credentials = AdminCredentials.fromConfig(config);
+            if (credentials.generatedFile)
+              new Logger('admin').log(
+                `no ADMIN_VIEWER_TOKEN / ADMIN_OPERATOR_TOKEN set: generated tokens are in ${credentials.generatedFile}`,
+              );
+            return credentials;
+          },
+        },
+        {
+          provide: AdminSessions,
+          useValue: new AdminSessions(config.ADMIN_SESSION_SECRET, config.ADMIN_SESSION_HOURS * 3_600_000),
+        },
+        {
+          provide: AuditLog,
+          useValue: new AuditLog(config.ADMIN_DATABASE_URL, config.ADMIN_DATABASE_SCHEMA),
+        },
+        { provide: APP_GUARD, useClass: AdminAuthGuard },
+      ],
     };
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.audit.close();
   }
 }

@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'admin:integration',
+  preset: '../../jest.int.preset.js',
+  coverageDirectory: '../../coverage/apps/admin',
+};
