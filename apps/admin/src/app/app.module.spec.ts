@@ -39,12 +39,22 @@ function appWith(env: Record<string, string>): DynamicModule {
 
 describe('admin', () => {
   let app: NestFastifyApplication;
+  const routes: Array<{ method: string; url: string }> = [];
   const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
   beforeAll(async () => {
     app = await createTestApp(
       appWith({ ADMIN_VIEWER_TOKEN: VIEWER, ADMIN_OPERATOR_TOKEN: OPERATOR, ADMIN_SESSION_SECRET: SECRET }),
-      configureAdminHttp,
+      async (nest) => {
+        nest
+          .getHttpAdapter()
+          .getInstance()
+          .addHook('onRoute', (route) => {
+            for (const method of [route.method].flat())
+              if (method !== 'HEAD') routes.push({ method: method.toLowerCase(), url: route.url });
+          });
+        await configureAdminHttp(nest);
+      },
     );
   });
   afterAll(() => app.close());
@@ -68,6 +78,7 @@ describe('admin', () => {
     ['GET', '/api/probe'],
     ['POST', '/api/probe/act'],
     ['POST', '/api/logout'],
+    ['GET', '/api/openapi.json'],
   ] as const)('refuses anonymous %s %s with 401 and says how to sign in', async (method, url) => {
     const response = await app.inject({ method, url });
     expect(response.statusCode).toBe(401);
@@ -166,6 +177,16 @@ describe('admin', () => {
     });
     expect(response.statusCode).toBe(200);
     expect(String(response.headers['set-cookie'])).toMatch(/crest_admin_session=;.*Max-Age=0/);
+  });
+
+  it('documents every API route in its OpenAPI document, for signed-in users', async () => {
+    const response = await app.inject({ method: 'GET', url: '/api/openapi.json', headers: bearer(VIEWER) });
+    expect(response.statusCode).toBe(200);
+    const document = response.json() as { openapi: string; paths: Record<string, Record<string, unknown>> };
+    expect(document.openapi).toMatch(/^3\./);
+    const apiRoutes = routes.filter((route) => route.url.startsWith('/api/'));
+    expect(apiRoutes.length).toBeGreaterThanOrEqual(6);
+    for (const route of apiRoutes) expect(document.paths[route.url]?.[route.method]).toBeDefined();
   });
 
   it('refuses operator actions unaudited: the audit log needs ADMIN_DATABASE_URL', async () => {

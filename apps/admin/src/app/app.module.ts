@@ -9,6 +9,7 @@ import { AuditLog } from './audit/audit-log';
 import { AdminAuthGuard } from './auth/admin-auth.guard';
 import { AdminCredentials, AdminSessions } from './auth/admin-credentials';
 import { AuthController } from './auth/auth.controller';
+import { AdminOpenApi, OpenApiController } from './openapi.controller';
 
 @Module({})
 export class AppModule implements OnApplicationShutdown {
@@ -18,9 +19,10 @@ export class AppModule implements OnApplicationShutdown {
     return {
       module: AppModule,
       imports: [PlatformModule.forRoot({ name: 'admin', mode: 'embedded' })],
-      controllers: [AuthController, AuditController],
+      controllers: [AuthController, AuditController, OpenApiController],
       providers: [
         { provide: ADMIN_CONFIG, useValue: config },
+        AdminOpenApi,
         {
           provide: AdminCredentials,
           useFactory: () => {

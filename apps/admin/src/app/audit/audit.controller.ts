@@ -6,14 +6,19 @@ import {
   Query,
   ServiceUnavailableException,
 } from '@nestjs/common';
+import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 
 import { AuditLog } from './audit-log';
 
 /** The operator actions on record, newest first. Any signed-in role may read them. */
+@ApiTags('audit')
 @Controller('api/audit')
 export class AuditController {
   constructor(@Inject(AuditLog) private readonly audit: AuditLog) {}
 
+  @ApiOperation({ summary: 'Operator actions on record, newest first' })
+  @ApiQuery({ name: 'limit', required: false, description: '1-1000, default 100' })
+  @ApiQuery({ name: 'action', required: false, description: 'only this action, e.g. backend.kill-switch' })
   @Get()
   async list(@Query('limit') limit?: string, @Query('action') action?: string) {
     const count = limit === undefined ? 100 : Number(limit);

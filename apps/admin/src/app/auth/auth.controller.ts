@@ -10,6 +10,7 @@ import {
   Res,
   UnauthorizedException,
 } from '@nestjs/common';
+import { ApiBody, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { type FastifyReply } from 'fastify';
 
 import { type AdminConfig } from '../admin.config';
@@ -17,7 +18,13 @@ import { ADMIN_CONFIG } from '../admin.tokens';
 import { type AuthenticatedRequest, CSRF_HEADER, Public, SESSION_COOKIE } from './admin-auth.guard';
 import { AdminCredentials, AdminSessions } from './admin-credentials';
 
+class LoginBody {
+  @ApiProperty({ description: 'a viewer or operator token' })
+  token!: string;
+}
+
 /** Sign in with a token (the login page posts it), see who you are, sign out. */
+@ApiTags('session')
 @Controller('api')
 export class AuthController {
   constructor(
@@ -27,6 +34,8 @@ export class AuthController {
   ) {}
 
   /** `{ token }` → a session cookie (HttpOnly, SameSite=Strict) and the CSRF token for its writes. */
+  @ApiOperation({ summary: 'Sign in with a token: sets the session cookie, answers the CSRF token' })
+  @ApiBody({ type: LoginBody })
   @Public()
   @Post('login')
   @HttpCode(200)
@@ -48,6 +57,7 @@ export class AuthController {
     return { ...principal, csrfToken: session.csrfToken, csrfHeader: CSRF_HEADER };
   }
 
+  @ApiOperation({ summary: 'Sign out: clears the session cookie' })
   @Post('logout')
   @HttpCode(200)
   logout(@Res({ passthrough: true }) reply: FastifyReply) {
@@ -55,6 +65,7 @@ export class AuthController {
     return { signedOut: true };
   }
 
+  @ApiOperation({ summary: 'Who you are: role, actor id and, on a session, its CSRF token' })
   @Get('me')
   me(@Req() request: AuthenticatedRequest) {
     return {
