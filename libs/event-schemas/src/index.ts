@@ -1,6 +1,7 @@
 // class-transformer's @Type reads design-time metadata, so the polyfill must load before the event classes.
 import 'reflect-metadata';
 
+export * from './lib/backend-switch';
 export * from './lib/decode-event';
 export * from './lib/encode-event';
 export * from './lib/envelope';

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 
-import { BaseAppConfig, ConfigValidationError, IsPort, loadConfig } from '@crest/platform';
+import { BaseAppConfig, ConfigValidationError, IsBrokerList, IsPort, loadConfig } from '@crest/platform';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Matches, Max, Min, MinLength } from 'class-validator';
 
@@ -11,6 +11,10 @@ import { IsInt, IsOptional, IsString, Matches, Max, Min, MinLength } from 'class
 export class AdminConfig extends BaseAppConfig {
   @IsPort()
   override PORT = 3003;
+
+  /** Comma-separated `host:port` list: the kill switch reaches every feed-api through it. */
+  @IsBrokerList()
+  KAFKA_BROKERS?: string[];
 
   /** Read-only access. At least 24 characters. */
   @IsOptional()

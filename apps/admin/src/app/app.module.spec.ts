@@ -186,7 +186,37 @@ describe('admin', () => {
     expect(document.openapi).toMatch(/^3\./);
     const apiRoutes = routes.filter((route) => route.url.startsWith('/api/'));
     expect(apiRoutes.length).toBeGreaterThanOrEqual(6);
-    for (const route of apiRoutes) expect(document.paths[route.url]?.[route.method]).toBeDefined();
+    for (const route of apiRoutes) {
+      const path = route.url.replace(/:(\w+)/g, '{$1}');
+      expect([route.method, path, document.paths[path]?.[route.method]]).toEqual([
+        route.method,
+        path,
+        expect.anything(),
+      ]);
+    }
+  });
+
+  it('checks a kill switch request and names what is missing for it to work', async () => {
+    const post = (url: string, payload: unknown, token = OPERATOR) =>
+      app.inject({ method: 'POST', url, payload: payload as object, headers: bearer(token) });
+    const viewer = await post('/api/backends/memory/switch', { state: 'off', reason: 'drill' }, VIEWER);
+    expect(viewer.statusCode).toBe(403);
+    const unknown = await post('/api/backends/redis/switch', { state: 'off', reason: 'drill' });
+    expect([unknown.statusCode, unknown.json().message]).toEqual([
+      400,
+      'backend must be one of memory, elasticsearch, rockset, sql',
+    ]);
+    expect((await post('/api/backends/memory/switch', { state: 'maybe', reason: 'x' })).json().message).toBe(
+      'state must be one of off, on',
+    );
+    expect((await post('/api/backends/memory/switch', { state: 'off' })).json().message).toBe(
+      'reason must say why, in 1 to 500 characters',
+    );
+    const noKafka = await post('/api/backends/memory/switch', { state: 'off', reason: 'drill' });
+    expect([noKafka.statusCode, noKafka.json().message]).toEqual([
+      503,
+      'the kill switch needs KAFKA_BROKERS: every feed-api instance reads the switches from Kafka',
+    ]);
   });
 
   it('refuses operator actions unaudited: the audit log needs ADMIN_DATABASE_URL', async () => {

@@ -1,3 +1,4 @@
+import { type EventBus, KafkaEventBus } from '@crest/messaging';
 import { PlatformModule } from '@crest/platform';
 import { type DynamicModule, Inject, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
@@ -9,20 +10,35 @@ import { AuditLog } from './audit/audit-log';
 import { AdminAuthGuard } from './auth/admin-auth.guard';
 import { AdminCredentials, AdminSessions } from './auth/admin-credentials';
 import { AuthController } from './auth/auth.controller';
+import { ADMIN_EVENT_BUS, BackendsController } from './backends/backends.controller';
 import { AdminOpenApi, OpenApiController } from './openapi.controller';
+
+export interface AdminOverrides {
+  /** Instead of Kafka from KAFKA_BROKERS (tests: the in-process bus). */
+  eventBus?: EventBus;
+}
 
 @Module({})
 export class AppModule implements OnApplicationShutdown {
-  constructor(@Inject(AuditLog) private readonly audit: AuditLog) {}
+  constructor(
+    @Inject(AuditLog) private readonly audit: AuditLog,
+    @Inject(ADMIN_EVENT_BUS) private readonly bus: EventBus | null,
+  ) {}
 
-  static forRoot(config: AdminConfig): DynamicModule {
+  static forRoot(config: AdminConfig, overrides: AdminOverrides = {}): DynamicModule {
+    const eventBus =
+      overrides.eventBus ??
+      (config.KAFKA_BROKERS
+        ? new KafkaEventBus({ brokers: config.KAFKA_BROKERS, clientId: 'admin', createTopics: true })
+        : null);
     return {
       module: AppModule,
       imports: [PlatformModule.forRoot({ name: 'admin', mode: 'embedded' })],
-      controllers: [AuthController, AuditController, OpenApiController],
+      controllers: [AuthController, AuditController, BackendsController, OpenApiController],
       providers: [
         { provide: ADMIN_CONFIG, useValue: config },
         AdminOpenApi,
+        { provide: ADMIN_EVENT_BUS, useValue: eventBus },
         {
           provide: AdminCredentials,
           useFactory: () => {
@@ -49,5 +65,6 @@ export class AppModule implements OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     await this.audit.close();
+    await this.bus?.close();
   }
 }

@@ -30,6 +30,7 @@ import { FEED_API_CONFIG } from '../embedded/embedded-marketplace.service';
 import { EVENT_BUS } from '../embedded/event-bus.provider';
 import { type FeedApiConfig } from '../feed-api.config';
 import { LIVE_MARKETPLACE, type LiveMarketplace } from '../live-marketplace';
+import { BackendSwitchListener } from './backend-switches';
 import { FeedCursors, type FeedCursorState } from './feed-cursor';
 
 export interface FeedPage<T> {
@@ -65,6 +66,7 @@ export class FeedService implements OnApplicationBootstrap, OnApplicationShutdow
   private readonly sqlStore?: SqlStore;
   private readonly composer: HomeFeedComposer;
   private readonly exposures: ExposureLog;
+  private readonly switches: BackendSwitchListener;
   private experiments!: Experiments;
 
   constructor(
@@ -107,9 +109,15 @@ export class FeedService implements OnApplicationBootstrap, OnApplicationShutdow
     });
     this.cursors = new FeedCursors(config.FEED_SECRET);
     this.exposures = new ExposureLog(bus, { topic: EXPOSURES_TOPIC });
+    this.switches = new BackendSwitchListener(bus, this.backends, {
+      log: (m) => this.logger.log(m),
+      warn: (m) => this.logger.warn(m),
+    });
   }
 
   async onApplicationBootstrap(): Promise<void> {
+    // Operators' kill switches (admin, through the bus) override RETRIEVAL_BACKENDS_OFF from here on.
+    await this.switches.start();
     const growthbook = this.config.GROWTHBOOK_API_HOST
       ? {
           apiHost: this.config.GROWTHBOOK_API_HOST,
@@ -138,6 +146,7 @@ export class FeedService implements OnApplicationBootstrap, OnApplicationShutdow
   }
 
   async onApplicationShutdown(): Promise<void> {
+    await this.switches.stop();
     this.experiments?.stop();
     await this.exposures.close();
     if (this.ranker instanceof GrpcRanker) this.ranker.close();

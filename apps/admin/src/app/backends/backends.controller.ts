@@ -1,0 +1,93 @@
+import {
+  BACKEND_SWITCH_STATES,
+  BACKEND_SWITCHES_TOPIC,
+  type BackendSwitch,
+  type BackendSwitchState,
+} from '@crest/event-schemas';
+import { RETRIEVAL_BACKENDS, type RetrievalBackendName } from '@crest/experiments';
+import { type EventBus } from '@crest/messaging';
+import {
+  BadGatewayException,
+  BadRequestException,
+  Body,
+  Controller,
+  HttpCode,
+  Inject,
+  Param,
+  Post,
+  Req,
+  ServiceUnavailableException,
+} from '@nestjs/common';
+import { ApiBody, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
+
+import { AuditLog } from '../audit/audit-log';
+import { type AuthenticatedRequest, OperatorOnly } from '../auth/admin-auth.guard';
+
+export const ADMIN_EVENT_BUS = Symbol('ADMIN_EVENT_BUS');
+
+class SwitchBody {
+  @ApiProperty({ enum: BACKEND_SWITCH_STATES })
+  state!: BackendSwitchState;
+
+  @ApiProperty({ description: 'why, for the audit log (1-500 characters)' })
+  reason!: string;
+}
+
+/** The retrieval backends' kill switch, for every feed-api instance at once (through Kafka). */
+@ApiTags('backends')
+@Controller('api/backends')
+export class BackendsController {
+  constructor(
+    @Inject(ADMIN_EVENT_BUS) private readonly bus: EventBus | null,
+    @Inject(AuditLog) private readonly audit: AuditLog,
+  ) {}
+
+  @ApiOperation({
+    summary: 'Force a retrieval backend off (its carousels use their fallback) or back on, on every feed-api',
+  })
+  @ApiBody({ type: SwitchBody })
+  @OperatorOnly()
+  @Post(':backend/switch')
+  @HttpCode(200)
+  async switch(
+    @Param('backend') backend: string,
+    @Body() body: unknown,
+    @Req() request: AuthenticatedRequest,
+  ) {
+    if (!RETRIEVAL_BACKENDS.includes(backend as RetrievalBackendName))
+      throw new BadRequestException(`backend must be one of ${RETRIEVAL_BACKENDS.join(', ')}`);
+    const { state, reason } = (body ?? {}) as { state?: unknown; reason?: unknown };
+    if (!BACKEND_SWITCH_STATES.includes(state as BackendSwitchState))
+      throw new BadRequestException(`state must be one of ${BACKEND_SWITCH_STATES.join(', ')}`);
+    if (typeof reason !== 'string' || reason.trim().length === 0 || reason.length > 500)
+      throw new BadRequestException('reason must say why, in 1 to 500 characters');
+    if (!this.bus)
+      throw new ServiceUnavailableException(
+        'the kill switch needs KAFKA_BROKERS: every feed-api instance reads the switches from Kafka',
+      );
+    if (!this.audit.available)
+      throw new ServiceUnavailableException('the audit log is not configured (set ADMIN_DATABASE_URL)');
+    const principal = request.principal!;
+    const auditId = await this.audit.record(principal, 'backend.kill-switch', backend, { state, reason });
+    const change: BackendSwitch = {
+      backend,
+      state: state as BackendSwitchState,
+      actor: principal.actor,
+      reason,
+      at: new Date().toISOString(),
+      auditId,
+    };
+    try {
+      await this.bus.publish([
+        { topic: BACKEND_SWITCHES_TOPIC, key: backend, value: JSON.stringify(change) },
+      ]);
+    } catch (error) {
+      await this.audit.record(principal, 'backend.kill-switch.failed', backend, {
+        auditId,
+        error: (error as Error).message,
+      });
+      throw new BadGatewayException(`the switch could not be published: ${(error as Error).message}`);
+    }
+    return { switch: change };
+  }
+}
