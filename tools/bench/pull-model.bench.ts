@@ -7,7 +7,8 @@
  * long an event takes to be queryable (handed to the sink → committed), and the store's size over the run
  * (bounded by partition drops).
  *   npx tsx tools/bench/pull-model.bench.ts [--minutes 3] [--rate 5000] [--streams 10000]
- *     [--partition-minutes 5] [--raw-retention-minutes 10] [--database postgres://…]
+ *     [--partition-minutes 5] [--raw-retention-minutes 10] [--rollup-retention-minutes 120]
+ *     [--database postgres://…]
  */
 import { fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -27,6 +28,8 @@ const { values } = parseArgs({
     streams: { type: 'string', default: '10000' },
     'partition-minutes': { type: 'string', default: '5' },
     'raw-retention-minutes': { type: 'string', default: '10' },
+    /** How long minute rollups are kept (the sink's default is 2 h): shorter shows storage level off sooner. */
+    'rollup-retention-minutes': { type: 'string', default: '120' },
     /** Internal: this process is the ingest child of a run, writing into the given schema. */
     'ingest-into-schema': { type: 'string' },
     database: {
@@ -53,7 +56,7 @@ function eventSink(store: SqlStore): PullModelEventSink {
   return new PullModelEventSink(store, {
     partitionMinutes: Number(values['partition-minutes']),
     rawRetentionMs: Number(values['raw-retention-minutes']) * 60_000,
-    rollupRetentionMs: 2 * 3_600_000,
+    rollupRetentionMs: Number(values['rollup-retention-minutes']) * 60_000,
   });
 }
 
@@ -214,6 +217,7 @@ async function main(): Promise<void> {
         streams,
         partitionMinutes: values['partition-minutes'],
         rawRetentionMinutes: values['raw-retention-minutes'],
+        rollupRetentionMinutes: values['rollup-retention-minutes'],
         storage,
       },
       rows,
