@@ -4,13 +4,13 @@ import { type DynamicModule, Inject, Logger, Module, type OnApplicationShutdown 
 import { APP_GUARD } from '@nestjs/core';
 
 import { type AdminConfig } from './admin.config';
-import { ADMIN_CONFIG } from './admin.tokens';
+import { ADMIN_CONFIG, ADMIN_EVENT_BUS } from './admin.tokens';
 import { AuditController } from './audit/audit.controller';
 import { AuditLog } from './audit/audit-log';
 import { AdminAuthGuard } from './auth/admin-auth.guard';
 import { AdminCredentials, AdminSessions } from './auth/admin-credentials';
 import { AuthController } from './auth/auth.controller';
-import { ADMIN_EVENT_BUS, BackendsController } from './backends/backends.controller';
+import { BackendsController } from './backends/backends.controller';
 import { AdminOpenApi, OpenApiController } from './openapi.controller';
 
 export interface AdminOverrides {

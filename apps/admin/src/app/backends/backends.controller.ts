@@ -20,10 +20,9 @@ import {
 } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 
+import { ADMIN_EVENT_BUS } from '../admin.tokens';
 import { AuditLog } from '../audit/audit-log';
 import { type AuthenticatedRequest, OperatorOnly } from '../auth/admin-auth.guard';
-
-export const ADMIN_EVENT_BUS = Symbol('ADMIN_EVENT_BUS');
 
 class SwitchBody {
   @ApiProperty({ enum: BACKEND_SWITCH_STATES })
