@@ -118,6 +118,93 @@ describe('Experiments with the example payload (embedded mode)', () => {
     expect(exposures.stats).toMatchObject({ recorded: 2, duplicates: 2, published: 2 });
   });
 
+  it('serves a forced variation whatever the targeting says, and names it among the assignments', () => {
+    // A new user is outside the test by its condition; forcing still serves the treatment.
+    for (const newUser of [false, true]) {
+      const sut = experiments.forRequest(
+        { userId: 'user-1', newUser },
+        { forcedVariations: { 'home-feed-order': 1 }, trackExposures: false },
+      );
+      expect(order(sut.feedConfig().config)).toEqual(TREATMENT);
+      expect(sut.assignments()).toEqual([
+        {
+          experiment: 'home-feed-order',
+          variation: 'for-you-first',
+          variationIndex: 1,
+          inExperiment: true,
+          forced: true,
+        },
+      ]);
+    }
+    const control = experiments.forRequest(
+      { userId: 'user-1', newUser: false },
+      { forcedVariations: { 'home-feed-order': 0 } },
+    );
+    expect(order(control.feedConfig().config)).toEqual(CONTROL);
+  });
+
+  it('logs no exposure for a request that says so (explain), and lists what it was assigned', () => {
+    const assigned = Array.from({ length: 20 }, (_, i) => {
+      const sut = experiments.forRequest({ userId: `user-${i}`, newUser: false }, { trackExposures: false });
+      sut.feedConfig();
+      return sut.assignments();
+    });
+    expect(exposures.stats.recorded).toBe(0);
+    expect(assigned.every((a) => a.length === 1 && a[0]!.experiment === 'home-feed-order')).toBe(true);
+    expect(new Set(assigned.map((a) => a[0]!.variation))).toEqual(new Set(['control', 'for-you-first']));
+    expect(assigned[0]![0]).toMatchObject({ inExperiment: true, forced: false });
+
+    // Outside the experiment (its condition excludes new users): nothing assigned.
+    const newUser = experiments.forRequest({ userId: 'user-1', newUser: true }, { trackExposures: false });
+    newUser.feedConfig();
+    expect(newUser.assignments()).toEqual([]);
+
+    // The serving path still logs.
+    experiments.forRequest({ userId: 'user-1', newUser: false }).feedConfig();
+    expect(exposures.stats.recorded).toBe(1);
+  });
+
+  it('describes the features in force: the experiment rule and its variations', () => {
+    const snapshot = experiments.snapshot();
+    expect(snapshot.status).toMatchObject({
+      source: 'file',
+      lastError: null,
+      features: ['home-feed-config'],
+    });
+    expect(snapshot.homeFeedConfig).toEqual({ source: 'growthbook', problems: [], lastRejection: null });
+    expect(snapshot.features.map((f) => f.key)).toEqual(['home-feed-config']);
+    const [feature] = snapshot.features;
+    expect(feature!.defaultValue).toEqual(example().features!['home-feed-config']!.defaultValue);
+    expect(feature!.rules).toEqual([
+      {
+        id: 'fr_home_feed_order',
+        kind: 'experiment',
+        condition: { newUser: false },
+        coverage: 1,
+        hashAttribute: 'id',
+        experimentKey: 'home-feed-order',
+        name: 'Home feed: carousel order and weights',
+        variations: [
+          {
+            index: 0,
+            key: 'control',
+            name: 'Following first, default weights',
+            weight: 0.5,
+            value: expect.objectContaining({ requestBudgetMs: 50 }),
+          },
+          {
+            index: 1,
+            key: 'for-you-first',
+            name: 'Categories first, follows and affinity weigh more',
+            weight: 0.5,
+            value: expect.objectContaining({ requestBudgetMs: 50 }),
+          },
+        ],
+      },
+    ]);
+    expect(order(feature!.rules[0]!.variations![1]!.value as HomeFeedConfig)).toEqual(TREATMENT);
+  });
+
   it('rejects a payload with an invalid feed config, keeping the last good one in force', async () => {
     const broken = example();
     const feature = broken.features!['home-feed-config']!;
@@ -171,6 +258,7 @@ describe('Experiments from a GrowthBook API host', () => {
       ...DEFAULT_HOME_FEED_CONFIG,
       carousels: DEFAULT_HOME_FEED_CONFIG.carousels.slice(4),
     };
+    single.features!['dark-mode'] = { defaultValue: false, rules: [{ force: true, coverage: 0.1 }] };
     served = { status: 200, body: single };
     expect(await sut.refresh()).toBe(true);
     expect(order(sut.forRequest({ userId: 'u', newUser: false }).feedConfig().config)).toEqual(['trending']);
@@ -181,6 +269,21 @@ describe('Experiments from a GrowthBook API host', () => {
     };
     expect(await sut.refresh()).toBe(false);
     expect(sut.status().lastError).toMatch(/^GrowthBook payload rejected: home-feed-config defaultValue: /);
+    // The snapshot says why, and still describes the last good payload, which stays in force.
+    expect(sut.snapshot()).toMatchObject({
+      status: { source: 'growthbook', features: ['dark-mode', 'home-feed-config'] },
+      features: [
+        { key: 'dark-mode', defaultValue: false, rules: [{ kind: 'rollout', coverage: 0.1, force: true }] },
+        { key: 'home-feed-config', rules: [] },
+      ],
+      homeFeedConfig: {
+        source: 'growthbook',
+        problems: [],
+        lastRejection:
+          "GrowthBook payload rejected: home-feed-config defaultValue: / must have required property 'requestBudgetMs'; " +
+          'home-feed-config defaultValue: /carousels must be array',
+      },
+    });
     expect(logger.error).toHaveBeenCalled();
     expect(order(sut.forRequest({ userId: 'u', newUser: false }).feedConfig().config)).toEqual(['trending']);
     sut.stop();
@@ -205,6 +308,14 @@ describe('Experiments from a GrowthBook API host', () => {
     // No cache either: the built-in default.
     const bare = await Experiments.start({ apiHost, clientKey: 'sdk-test', logger: quietLogger() });
     expect(bare.status().source).toBe('built-in-default');
+    expect(bare.snapshot()).toMatchObject({
+      features: [],
+      homeFeedConfig: {
+        source: 'built-in-default',
+        problems: [],
+        lastRejection: expect.stringContaining('503'),
+      },
+    });
     expect(bare.forRequest({ userId: 'u', newUser: false }).feedConfig()).toEqual({
       config: DEFAULT_HOME_FEED_CONFIG,
       source: 'built-in-default',

@@ -1,7 +1,13 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
-import { type FeatureApiResponse, GrowthBookClient, type UserScopedGrowthBook } from '@growthbook/growthbook';
+import {
+  type FeatureApiResponse,
+  type FeatureResult,
+  GrowthBookClient,
+  type TrackingCallback,
+  type UserScopedGrowthBook,
+} from '@growthbook/growthbook';
 
 import { type ExposureLog } from './exposure-log';
 import {
@@ -20,6 +26,30 @@ export interface FeedAttributes {
   platform?: 'ios' | 'android' | 'web';
   appVersion?: string;
   newUser: boolean;
+}
+
+/** How one request is evaluated, beyond its attributes. */
+export interface RequestOptions {
+  /**
+   * Experiment key -> variation index to serve whatever the targeting says (GrowthBook's
+   * `forcedVariations`): for explain and QA tools. A forced variation is never logged as an exposure.
+   */
+  forcedVariations?: Record<string, number>;
+  /** Log this request's experiment assignments as exposures. Default true; explain requests say false. */
+  trackExposures?: boolean;
+}
+
+/** An experiment that decided a feature value in this request. */
+export interface ExperimentAssignment {
+  /** The experiment (tracking) key. */
+  experiment: string;
+  /** The variation's key (its meta key, else its index as a string). */
+  variation: string;
+  variationIndex: number;
+  /** False when the user was not in it (e.g. a forced index the experiment does not have). */
+  inExperiment: boolean;
+  /** True when the variation was forced (`forcedVariations`), not assigned by hashing. */
+  forced: boolean;
 }
 
 export interface ExperimentsLogger {
@@ -55,6 +85,53 @@ export interface ExperimentsStatus {
   features: string[];
 }
 
+/** One rule of a feature, as GrowthBook evaluates it in order (the first that applies serves). */
+export interface FeatureRuleSnapshot {
+  id?: string;
+  /** `force`: a fixed value (for those matching the condition); `rollout`: a fixed value for a share of
+   * users (`coverage`); `experiment`: variations split by `hashAttribute`. */
+  kind: 'force' | 'experiment' | 'rollout';
+  /** GrowthBook targeting condition (a MongoDB-style query on the attributes). */
+  condition?: Record<string, unknown>;
+  /** Share (0-1) of matching users included. */
+  coverage?: number;
+  hashAttribute?: string;
+  /** Experiments only: the tracking key (`forcedVariations` and exposures use it). */
+  experimentKey?: string;
+  name?: string;
+  variations?: Array<{
+    index: number;
+    key: string;
+    name: string | null;
+    /** Share (0-1) of included users. */
+    weight: number;
+    value: unknown;
+  }>;
+  /** `force` and `rollout`: the value served. */
+  force?: unknown;
+}
+
+export interface FeatureSnapshot {
+  key: string;
+  defaultValue: unknown;
+  rules: FeatureRuleSnapshot[];
+}
+
+/** What is in force, for operators: where it came from, every feature's rules, the feed config's health. */
+export interface ExperimentsSnapshot {
+  status: ExperimentsStatus;
+  /** The features of the payload in force, by key; empty when none is (the built-in default serves). */
+  features: FeatureSnapshot[];
+  homeFeedConfig: {
+    /** `growthbook`: the payload in force has `home-feed-config`; else the built-in default serves. */
+    source: FeedConfigChoice['source'];
+    /** `payloadProblems` of the payload in force: empty when valid (an invalid one is never put in force). */
+    problems: string[];
+    /** Why the last payload offered was refused or could not be loaded (`status.lastError`). */
+    lastRejection: string | null;
+  };
+}
+
 export interface FeedConfigChoice {
   config: HomeFeedConfig;
   /** `growthbook`: the feature's value for this user; `built-in-default`: no value in force. */
@@ -74,11 +151,14 @@ export class InvalidPayloadError extends Error {
  * put in force only when every `home-feed-config` value in it validates, so an invalid edit is rejected
  * with a logged error and the last good payload stays. When GrowthBook cannot be reached at start, the last
  * good payload cached on disk serves, else the built-in default config. Each experiment assignment is
- * logged as an exposure (once per user, experiment and session).
+ * logged as an exposure (once per user, experiment and session), unless the request says not to.
  */
 export class Experiments {
   private readonly client: GrowthBookClient;
+  /** One function for every request (a request passes it in its user context, or not): no closure each. */
+  private readonly recordExposure: TrackingCallback;
   private timer: NodeJS.Timeout | null = null;
+  private payload: FeatureApiResponse | null = null;
   private state: ExperimentsStatus = {
     source: 'built-in-default',
     loadedAt: new Date().toISOString(),
@@ -88,18 +168,19 @@ export class Experiments {
 
   private constructor(private readonly options: ExperimentsOptions) {
     const exposures = options.exposures;
-    this.client = new GrowthBookClient({
-      trackingCallback: (experiment, result, user) => {
-        const attributes = user.attributes ?? {};
-        const userId = String(attributes['id'] ?? '');
-        exposures?.record({
-          experiment: experiment.key,
-          variation: String(result.key),
-          userId,
-          sessionId: String(attributes['sessionId'] ?? userId),
-        });
-      },
-    });
+    this.recordExposure = (experiment, result, user) => {
+      const attributes = user?.attributes ?? {};
+      const userId = String(attributes['id'] ?? '');
+      exposures?.record({
+        experiment: experiment.key,
+        variation: String(result.key),
+        userId,
+        sessionId: String(attributes['sessionId'] ?? userId),
+      });
+    };
+    // No global trackingCallback: GrowthBook fires global and per-request callbacks both, and a request
+    // that must not log exposures (explain) leaves its own out.
+    this.client = new GrowthBookClient({});
   }
 
   static async start(options: ExperimentsOptions): Promise<Experiments> {
@@ -118,8 +199,29 @@ export class Experiments {
     return { ...this.state, features: [...this.state.features] };
   }
 
+  /** What is in force: the status, every feature's rules and variations, the feed config's health. */
+  snapshot(): ExperimentsSnapshot {
+    const features = Object.entries(this.payload?.features ?? {})
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([key, feature]) => ({
+        key,
+        defaultValue: feature.defaultValue ?? null,
+        rules: (feature.rules ?? []).map((rule) => ruleSnapshot(key, rule)),
+      }));
+    const homeFeed = this.payload?.features?.[HOME_FEED_CONFIG_FEATURE];
+    return {
+      status: this.status(),
+      features,
+      homeFeedConfig: {
+        source: homeFeed ? 'growthbook' : 'built-in-default',
+        problems: this.payload ? payloadProblems(this.payload) : [],
+        lastRejection: this.state.lastError,
+      },
+    };
+  }
+
   /** The targeting of one request. */
-  forRequest(attributes: FeedAttributes): RequestExperiments {
+  forRequest(attributes: FeedAttributes, options: RequestOptions = {}): RequestExperiments {
     const scoped = this.client.createScopedInstance({
       attributes: {
         id: attributes.userId,
@@ -129,6 +231,8 @@ export class Experiments {
         appVersion: attributes.appVersion,
         newUser: attributes.newUser,
       },
+      forcedVariations: options.forcedVariations,
+      trackingCallback: options.trackExposures === false ? undefined : this.recordExposure,
     });
     return new RequestExperiments(scoped, this.options.logger);
   }
@@ -184,6 +288,7 @@ export class Experiments {
     const problems = payloadProblems(payload);
     if (problems.length > 0) throw new InvalidPayloadError(problems);
     await this.client.setPayload(payload);
+    this.payload = payload;
     this.state = {
       source,
       loadedAt: new Date().toISOString(),
@@ -230,13 +335,16 @@ export class Experiments {
 
 /** One request's view: the feed config for this user, and any other feature. */
 export class RequestExperiments {
+  /** Features an experiment decided in this request; allocated on the first (most requests have few). */
+  private decided: FeatureResult[] | undefined;
+
   constructor(
     private readonly scoped: UserScopedGrowthBook,
     private readonly logger?: ExperimentsLogger,
   ) {}
 
   feedConfig(): FeedConfigChoice {
-    const value = this.scoped.getFeatureValue<unknown>(HOME_FEED_CONFIG_FEATURE, null);
+    const value = this.evaluate(HOME_FEED_CONFIG_FEATURE).value as unknown;
     if (value === null) return { config: DEFAULT_HOME_FEED_CONFIG, source: 'built-in-default' };
     // Payloads are validated before they are put in force; this guards against a value that slipped by.
     const problems = homeFeedConfigProblems(value);
@@ -248,12 +356,66 @@ export class RequestExperiments {
   }
 
   isOn(feature: string): boolean {
-    return this.scoped.isOn(feature);
+    return this.evaluate(feature).on;
   }
 
   featureValue<T>(feature: string, fallback: T): T {
-    return this.scoped.getFeatureValue(feature, fallback as never) as T;
+    const value = this.evaluate(feature).value as T | null;
+    return value === null ? fallback : value;
   }
+
+  /** The experiments that decided a feature evaluated so far in this request, in evaluation order. */
+  assignments(): ExperimentAssignment[] {
+    const seen = new Set<string>();
+    const assignments: ExperimentAssignment[] = [];
+    for (const { experiment, experimentResult: result } of this.decided ?? []) {
+      if (!experiment || !result || seen.has(experiment.key)) continue;
+      seen.add(experiment.key);
+      assignments.push({
+        experiment: experiment.key,
+        variation: String(result.key),
+        variationIndex: result.variationId,
+        inExperiment: result.inExperiment,
+        forced: !result.hashUsed,
+      });
+    }
+    return assignments;
+  }
+
+  private evaluate(feature: string): FeatureResult {
+    const result = this.scoped.evalFeature(feature);
+    if (result.experimentResult) (this.decided ??= []).push(result);
+    return result;
+  }
+}
+
+function ruleSnapshot(
+  featureKey: string,
+  rule: NonNullable<NonNullable<FeatureApiResponse['features']>[string]['rules']>[number],
+): FeatureRuleSnapshot {
+  const snapshot: FeatureRuleSnapshot = {
+    kind: 'force' in rule ? (rule.coverage === undefined ? 'force' : 'rollout') : 'experiment',
+  };
+  if (rule.id) snapshot.id = rule.id;
+  if (rule.condition) snapshot.condition = rule.condition as Record<string, unknown>;
+  if (rule.coverage !== undefined) snapshot.coverage = rule.coverage;
+  if ('force' in rule) {
+    snapshot.force = rule.force;
+    if (rule.hashAttribute) snapshot.hashAttribute = rule.hashAttribute;
+    return snapshot;
+  }
+  const variations = rule.variations ?? [];
+  snapshot.hashAttribute = rule.hashAttribute ?? 'id';
+  snapshot.experimentKey = rule.key ?? featureKey;
+  if (rule.name) snapshot.name = rule.name;
+  snapshot.variations = variations.map((value, index) => ({
+    index,
+    key: rule.meta?.[index]?.key ?? String(index),
+    name: rule.meta?.[index]?.name ?? null,
+    weight: rule.weights?.[index] ?? 1 / variations.length,
+    value,
+  }));
+  return snapshot;
 }
 
 /** Problems of every `home-feed-config` value a payload can serve: default, forced values, variations. */
