@@ -4,8 +4,10 @@ import { type CarouselConfig } from '@crest/experiments';
 import {
   type CandidateColumns,
   candidateColumnsFor,
+  type NUMERIC_COLUMNS,
   type Ranker,
   rankOrRetrievalOrder,
+  type RankOutcome,
 } from '@crest/ranking';
 import {
   type Candidate,
@@ -14,7 +16,16 @@ import {
   type RetrievedDoc,
 } from '@crest/retrieval';
 
-import { type CarouselResult, type FeedItem, type FeedRequest, type RetrievalBackends } from './feed-context';
+import {
+  type CandidateExplain,
+  type CandidateRemoval,
+  type CarouselExplain,
+  type CarouselResult,
+  type ExplainedFeature,
+  type FeedItem,
+  type FeedRequest,
+  type RetrievalBackends,
+} from './feed-context';
 
 export interface CarouselPipelineDeps {
   backends: RetrievalBackends;
@@ -42,7 +53,8 @@ const REASONS: Record<string, (doc: RetrievedDoc, request: FeedRequest) => strin
  * configured primary/fallback backends within the carousel's budget) → filters (ended streams, blocked
  * sellers, already served) → ranking (the Ranker port; retrieval order when it fails or is late) →
  * decoration (reason, tracking token). Never throws: a failure is a `failed` result, so the feed fails
- * open per carousel.
+ * open per carousel. With `request.explain` the result also says how every retrieved candidate fared
+ * (`explain`); without it nothing per candidate is recorded.
  */
 export class CarouselPipeline {
   private readonly retriever: CompositeRetriever | null;
@@ -84,10 +96,16 @@ export class CarouselPipeline {
       filtered: {},
       timings: { retrievalMs: 0, rankingMs: 0, totalMs: 0 },
     };
+    const explain: CarouselExplain | undefined = request.explain
+      ? (result.explain = { candidates: [], rankingFallback: null, model: null })
+      : undefined;
+    // Explain only: the candidates the filters removed, listed after the ranked ones.
+    const removed: Array<[Candidate, CandidateRemoval]> | undefined = explain ? [] : undefined;
     const done = (status: CarouselResult['status'], detail?: string) => {
       result.status = status;
       if (detail) result.detail = detail;
       result.timings.totalMs = performance.now() - started;
+      if (explain && removed!.length > 0) explainUnranked(explain, removed!);
       return result;
     };
 
@@ -120,12 +138,13 @@ export class CarouselPipeline {
       return done('failed', `retrieval: ${(error as Error).message}`);
     }
 
-    candidates = this.filter(candidates, request, excluded, result.filtered);
+    candidates = this.filter(candidates, request, excluded, result.filtered, removed);
     if (candidates.length === 0) return done('too-few', 'no candidates left after filters');
 
     const rankStarted = performance.now();
     const remaining = Math.max(1, config.retrieval.budgetMs - (performance.now() - started));
     const byId = new Map(candidates.map((c) => [c.livestreamId, c]));
+    const columns = toRankColumns(candidates, request.user.embedding?.length ?? 0);
     try {
       const outcome = await rankOrRetrievalOrder(
         this.deps.ranker,
@@ -138,7 +157,7 @@ export class CarouselPipeline {
             embedding: [...(request.user.embedding ?? [])],
           },
           candidates: [],
-          columns: toRankColumns(candidates, request.user.embedding?.length ?? 0),
+          columns,
           modelId: config.ranking.model,
           modelVersion: config.ranking.version ?? 0,
           weightOverrides: config.ranking.weights ?? {},
@@ -146,7 +165,7 @@ export class CarouselPipeline {
             ? { maxPerSeller: config.ranking.maxPerSeller, maxPerCategory: 0 }
             : undefined,
           nowMs: request.now,
-          explain: false,
+          explain: explain !== undefined,
         },
         { budgetMs: remaining, signal: request.signal },
       );
@@ -154,7 +173,13 @@ export class CarouselPipeline {
       result.items = outcome.response.candidates.map((scored) =>
         this.decorate(byId.get(scored.livestreamId)!.doc, scored.score, request),
       );
+      if (explain) explainRanked(explain, outcome, candidates, columns);
     } catch (error) {
+      if (explain)
+        explainUnranked(
+          explain,
+          candidates.map((c): [Candidate, null] => [c, null]),
+        );
       return done('failed', `ranking: ${(error as Error).message}`);
     }
     result.timings.rankingMs = performance.now() - rankStarted;
@@ -173,13 +198,18 @@ export class CarouselPipeline {
     request: FeedRequest,
     excluded: ReadonlySet<string>,
     counts: Record<string, number>,
+    removed: Array<[Candidate, CandidateRemoval]> | undefined,
   ): Candidate[] {
     const blocked = new Set(request.user.blockedSellers ?? []);
-    const drop = (name: string) => (counts[name] = (counts[name] ?? 0) + 1);
+    const drop = (name: CandidateRemoval, candidate: Candidate) => {
+      counts[name] = (counts[name] ?? 0) + 1;
+      removed?.push([candidate, name]);
+      return false;
+    };
     return candidates.filter((c) => {
-      if (c.doc.status !== 'live') return (drop('ended'), false);
-      if (c.doc.sellerId && blocked.has(c.doc.sellerId)) return (drop('blocked-seller'), false);
-      if (excluded.has(c.livestreamId)) return (drop('already-served'), false);
+      if (c.doc.status !== 'live') return drop('ended', c);
+      if (c.doc.sellerId && blocked.has(c.doc.sellerId)) return drop('blocked-seller', c);
+      if (excluded.has(c.livestreamId)) return drop('already-served', c);
       return true;
     });
   }
@@ -237,6 +267,76 @@ export function trackingToken(
   );
   const signature = createHmac('sha256', secret).update(payload).digest('base64url').slice(0, 22);
   return `${payload}.${signature}`;
+}
+
+/** Where each explained feature is in the ranker's columns. */
+const FEATURE_COLUMNS: ReadonlyArray<[ExplainedFeature, (typeof NUMERIC_COLUMNS)[number]]> = [
+  ['retrievalScore', 'retrievalScores'],
+  ['momentum', 'momentum'],
+  ['hotness', 'hotness'],
+  ['currentViewers', 'currentViewers'],
+  ['bidsPerMinute', 'bidsPerMinute'],
+  ['chatsPerMinute', 'chatsPerMinute'],
+  ['engagedUsers5m', 'engagedUsers5m'],
+  ['sellerScore', 'sellerScores'],
+];
+/** Candidate `index` of the columns as explained, before ranking says anything of it. */
+function candidateExplain(candidate: Candidate, columns: CandidateColumns, index: number): CandidateExplain {
+  const features: CandidateExplain['features'] = {};
+  for (const [feature, column] of FEATURE_COLUMNS) {
+    const value = columns[column][index]!;
+    if (Number.isFinite(value)) features[feature] = value;
+  }
+  return {
+    livestreamId: candidate.livestreamId,
+    title: candidate.doc.title ?? null,
+    sellerId: candidate.doc.sellerId ?? null,
+    retrievalScore: candidate.score,
+    score: null,
+    rank: null,
+    removedBy: null,
+    shown: false,
+    features,
+    contributions: {},
+    demoted: false,
+  };
+}
+
+/** The ranked candidates, in ranked order, with their scores and contributions. */
+function explainRanked(
+  explain: CarouselExplain,
+  outcome: RankOutcome,
+  candidates: readonly Candidate[],
+  columns: CandidateColumns,
+): void {
+  explain.rankingFallback = outcome.fallback ? `${outcome.fallback.reason}: ${outcome.fallback.error}` : null;
+  explain.model = { id: outcome.response.modelId, version: outcome.response.modelVersion };
+  const indexOf = new Map(columns.livestreamIds.map((id, i) => [id, i]));
+  outcome.response.candidates.forEach((scored, rank) => {
+    const index = indexOf.get(scored.livestreamId)!;
+    const explained = candidateExplain(candidates[index]!, columns, index);
+    explained.score = scored.score;
+    explained.rank = rank + 1;
+    explained.contributions = scored.contributions;
+    explained.demoted = scored.demoted;
+    explain.candidates.push(explained);
+  });
+}
+
+/** Candidates that were not ranked (removed by a filter, or ranking failed), after the ranked ones. */
+function explainUnranked(
+  explain: CarouselExplain,
+  unranked: ReadonlyArray<[Candidate, CandidateRemoval | null]>,
+): void {
+  const columns = toRankColumns(
+    unranked.map(([candidate]) => candidate),
+    0,
+  );
+  unranked.forEach(([candidate, removedBy], index) => {
+    const explained = candidateExplain(candidate, columns, index);
+    explained.removedBy = removedBy;
+    explain.candidates.push(explained);
+  });
 }
 
 /** A doc's times as epoch ms (NaN when unknown), parsed once per doc version: docs are replaced on change. */

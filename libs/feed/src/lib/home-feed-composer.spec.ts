@@ -1,10 +1,17 @@
 import { type CarouselConfig, DEFAULT_HOME_FEED_CONFIG, type HomeFeedConfig } from '@crest/experiments';
 import { InProcessRanker, type Ranker } from '@crest/ranking';
-import { GuardedBackend, LivestreamIndex, MemoryRetriever } from '@crest/retrieval';
+import {
+  GuardedBackend,
+  LivestreamIndex,
+  MemoryRetriever,
+  type Retriever,
+  toRetrievedDoc,
+} from '@crest/retrieval';
 import { FaultyRetriever, livestreamDocFixture } from '@crest/retrieval/testing';
 
 import { type FeedUser } from './feed-context';
 import { HomeFeedComposer } from './home-feed-composer';
+import { explainHomeFeed } from './home-feed-explanation';
 
 const NOW = Date.parse('2026-11-24T12:00:00.000Z');
 const LATER = new Date(NOW + 60_000).toISOString();
@@ -220,5 +227,179 @@ describe('HomeFeedComposer', () => {
       l: 'f1-a',
     });
     expect(signature).toHaveLength(22);
+  });
+
+  describe('explain', () => {
+    const sum = (values: Record<string, number>) => Object.values(values).reduce((a, b) => a + b, 0);
+
+    it('lists every candidate with its features, and contributions that add up to the score', async () => {
+      const feed = await composer.compose(DEFAULT_HOME_FEED_CONFIG, {
+        user: returning,
+        now: NOW,
+        explain: true,
+      });
+
+      for (const carousel of feed.carousels) {
+        const explain = carousel.explain!;
+        expect(explain).toMatchObject({ rankingFallback: null, model: { id: 'home', version: 1 } });
+        const shown = explain.candidates.filter((c) => c.shown);
+        expect(shown.map((c) => c.livestreamId)).toEqual(carousel.items.map((i) => i.livestreamId));
+        for (const candidate of shown) {
+          expect(Object.keys(candidate.contributions)).toContain('bias');
+          expect(sum(candidate.contributions)).toBeCloseTo(candidate.score!, 9);
+        }
+        expect(explain.candidates.map((c) => c.rank)).toEqual(explain.candidates.map((_, i) => i + 1));
+      }
+      const following = feed.carousels[0]!.explain!;
+      expect(following.model).toEqual({ id: 'home', version: 1 });
+      expect(following.candidates[0]).toEqual({
+        livestreamId: 'f1-a',
+        title: expect.any(String),
+        sellerId: 'f1',
+        retrievalScore: expect.any(Number),
+        score: feed.carousels[0]!.items[0]!.score,
+        rank: 1,
+        removedBy: null,
+        shown: true,
+        features: expect.objectContaining({ momentum: 1, hotness: 2, retrievalScore: expect.any(Number) }),
+        contributions: expect.objectContaining({ bias: expect.any(Number) }),
+        demoted: false,
+      });
+      // for-you also retrieved the followed seller's streams: placed higher, in its ranked order still.
+      const forYou = feed.carousels.find((c) => c.id === 'for-you')!.explain!;
+      const placedHigher = forYou.candidates.filter((c) => c.removedBy === 'placed-higher');
+      expect(placedHigher.map((c) => c.livestreamId).sort()).toEqual(['f1-a', 'f1-b']);
+      expect(placedHigher.every((c) => !c.shown && c.rank !== null)).toBe(true);
+      // 17 streams in cards: 2 placed higher, 10 on the page, 5 ranked past it (kept, not shown).
+      expect(forYou.candidates.filter((c) => c.shown)).toHaveLength(10);
+      expect(forYou.candidates.filter((c) => c.removedBy === null && !c.shown)).toHaveLength(5);
+      // A gated carousel is explained too, with nothing retrieved.
+      expect(feed.omitted[0]).toMatchObject({
+        id: 'new-user-hot',
+        explain: { candidates: [], rankingFallback: null, model: null },
+      });
+    });
+
+    it('names the filter that removed a candidate, after the ranked ones', async () => {
+      // A lagging backend: it still has a stream that ended, and does not honour the excluded ids.
+      const ended = toRetrievedDoc(
+        livestreamDocFixture({
+          livestreamId: 'gone',
+          sellerId: 'seller-9',
+          status: 'ended',
+          categoryIds: ['cards'],
+        }),
+      );
+      const inner = new MemoryRetriever(index);
+      const lagging: Retriever = {
+        backend: 'memory',
+        retrieve: async (request, options) => {
+          const result = await inner.retrieve({ ...request, excludedIds: [] }, options);
+          return {
+            ...result,
+            candidates: [...result.candidates, { livestreamId: 'gone', score: 0.1, doc: ended }],
+          };
+        },
+      };
+      const sut = new HomeFeedComposer({
+        backends: { memory: new GuardedBackend(lagging) },
+        ranker,
+        trackingSecret: 'test-secret',
+      });
+      const forYou = carousel({
+        id: 'for-you',
+        retrieval: { strategy: 'category-affinity', primary: 'memory', budgetMs: 30, limit: 200 },
+      });
+      const feed = await sut.compose(
+        { requestBudgetMs: 50, carousels: [forYou] },
+        {
+          user: { ...returning, blockedSellers: ['seller-1'] },
+          now: NOW,
+          excludedIds: ['s03'],
+          explain: true,
+        },
+      );
+
+      const explain = feed.carousels[0]!.explain!;
+      const removed = explain.candidates
+        .filter((c) => c.rank === null)
+        .map((c) => [c.livestreamId, c.removedBy, c.score, c.shown]);
+      expect(removed).toEqual(
+        expect.arrayContaining([
+          ['gone', 'ended', null, false],
+          ['s01', 'blocked-seller', null, false],
+          ['s03', 'already-served', null, false],
+        ]),
+      );
+      expect(removed).toHaveLength(3);
+      expect(feed.carousels[0]!.filtered).toEqual({ ended: 1, 'blocked-seller': 1, 'already-served': 1 });
+      // Ranked first, removed after; every candidate retrieval returned is there.
+      expect(explain.candidates.slice(-3).every((c) => c.rank === null)).toBe(true);
+      expect(explain.candidates).toHaveLength(18);
+      expect(explain.candidates.find((c) => c.livestreamId === 'gone')!.features).toMatchObject({
+        retrievalScore: 0.1,
+      });
+    });
+
+    it('says why ranking fell back, with no contributions', async () => {
+      const failing: Ranker = {
+        name: 'grpc',
+        rank: () => Promise.reject(new Error('Rank UNAVAILABLE: no connection')),
+      };
+      const feed = await build(failing).compose(DEFAULT_HOME_FEED_CONFIG, {
+        user: returning,
+        now: NOW,
+        explain: true,
+      });
+      const explain = feed.carousels[0]!.explain!;
+      expect(explain.rankingFallback).toBe('error: Rank UNAVAILABLE: no connection');
+      expect(explain.model).toEqual({ id: 'retrieval-order', version: 0 });
+      expect(explain.candidates.every((c) => Object.keys(c.contributions).length === 0)).toBe(true);
+      expect(explain.candidates.map((c) => c.score)).toEqual(explain.candidates.map((c) => c.retrievalScore));
+    });
+
+    it('records nothing when the request does not ask', async () => {
+      const feed = await composer.compose(DEFAULT_HOME_FEED_CONFIG, { user: returning, now: NOW });
+      expect(feed.carousels.map((c) => c.explain)).toEqual([undefined, undefined, undefined, undefined]);
+      expect(feed.omitted.map((c) => 'explain' in c)).toEqual([false]);
+    });
+
+    it('answers the explain endpoint shape: every carousel in config order, shown or not', async () => {
+      const feed = await composer.compose(DEFAULT_HOME_FEED_CONFIG, {
+        user: returning,
+        now: NOW,
+        explain: true,
+      });
+      const sut = explainHomeFeed({
+        user: returning,
+        config: DEFAULT_HOME_FEED_CONFIG,
+        configSource: 'built-in-default',
+        assignments: [],
+        feed,
+      });
+      expect(sut).toMatchObject({
+        userId: 'user-1',
+        user: {
+          newUser: false,
+          followedSellers: ['f1'],
+          categoryAffinities: { cards: 2 },
+          hasEmbedding: true,
+        },
+        experiments: { configSource: 'built-in-default', assignments: [] },
+      });
+      expect(sut.carousels.map((c) => [c.id, c.status, c.shown])).toEqual([
+        ['following', 'ok', true],
+        ['new-user-hot', 'gated', false],
+        ['for-you', 'ok', true],
+        ['similar-sellers', 'ok', true],
+        ['trending', 'ok', true],
+      ]);
+      expect(sut.carousels[1]).toMatchObject({
+        title: 'Hot right now',
+        detail: 'for new users only',
+        candidates: [],
+      });
+      expect(sut.carousels[0]!.candidates.length).toBe(2);
+    });
   });
 });

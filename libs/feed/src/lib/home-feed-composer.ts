@@ -1,7 +1,7 @@
 import { type CarouselConfig, type HomeFeedConfig } from '@crest/experiments';
 
 import { CarouselPipeline, type CarouselPipelineDeps } from './carousel-pipeline';
-import { type CarouselResult, type FeedItem, type FeedRequest } from './feed-context';
+import { type CarouselExplain, type CarouselResult, type FeedItem, type FeedRequest } from './feed-context';
 
 /** A carousel as the feed shows it: its page of items, after de-duplication. */
 export interface ComposedCarousel extends Omit<CarouselResult, 'items'> {
@@ -14,7 +14,9 @@ export interface HomeFeed {
   /** Carousels shown, in config order. */
   carousels: ComposedCarousel[];
   /** Carousels left out (gated, failed, too few items), with why: for explain and metrics. */
-  omitted: Array<Pick<CarouselResult, 'id' | 'status' | 'detail' | 'filtered' | 'servedBy' | 'timings'>>;
+  omitted: Array<
+    Pick<CarouselResult, 'id' | 'status' | 'detail' | 'filtered' | 'servedBy' | 'timings' | 'explain'>
+  >;
   totalMs: number;
 }
 
@@ -23,6 +25,8 @@ export interface HomeFeed {
  * config order, placing each item only in the first carousel that has it (de-duplication across carousels),
  * capping each at its page size and dropping a carousel with fewer than its minimum. A carousel that fails
  * or misses the budget is left out; the rest of the feed still answers (fail open per carousel).
+ * With `request.explain`, every carousel (shown or omitted) carries its `explain`, completed here: a
+ * candidate placed in a higher carousel is `removedBy: 'placed-higher'`, and only page items are `shown`.
  */
 export class HomeFeedComposer {
   private pipelines = new WeakMap<CarouselConfig, CarouselPipeline>();
@@ -44,7 +48,12 @@ export class HomeFeedComposer {
       const scoped: FeedRequest = { ...request, signal: budget.signal };
       results = await Promise.all(
         config.carousels.map((carousel) =>
-          withinBudget(this.pipeline(carousel).run(scoped, excluded), carousel, budget.signal),
+          withinBudget(
+            this.pipeline(carousel).run(scoped, excluded),
+            carousel,
+            budget.signal,
+            request.explain === true,
+          ),
         ),
       );
     } finally {
@@ -64,6 +73,7 @@ export class HomeFeedComposer {
       const duplicates = result.items.length - fresh.length;
       if (duplicates > 0) result.filtered['placed-higher'] = duplicates;
       if (fresh.length < Math.max(1, carousel.size.min)) {
+        if (result.explain) explainPlacement(result.explain, placed, []);
         feed.omitted.push(
           summary({
             ...result,
@@ -74,6 +84,7 @@ export class HomeFeedComposer {
         return;
       }
       const items = fresh.slice(0, carousel.size.page);
+      if (result.explain) explainPlacement(result.explain, placed, items);
       for (const item of items) placed.add(item.livestreamId);
       feed.carousels.push({ ...result, items, more: fresh.slice(carousel.size.page) });
     });
@@ -90,7 +101,23 @@ export class HomeFeedComposer {
 
 function summary(result: CarouselResult): HomeFeed['omitted'][number] {
   const { id, status, detail, filtered, servedBy, timings } = result;
-  return { id, status, detail, filtered, servedBy, timings };
+  const omitted: HomeFeed['omitted'][number] = { id, status, detail, filtered, servedBy, timings };
+  if (result.explain) omitted.explain = result.explain;
+  return omitted;
+}
+
+/** Marks what the mixer did to a carousel's ranked candidates: placed higher, or shown on its page. */
+function explainPlacement(
+  explain: CarouselExplain,
+  placedHigher: ReadonlySet<string>,
+  page: readonly FeedItem[],
+): void {
+  const shown = new Set(page.map((item) => item.livestreamId));
+  for (const candidate of explain.candidates) {
+    if (candidate.rank === null) continue;
+    if (placedHigher.has(candidate.livestreamId)) candidate.removedBy = 'placed-higher';
+    candidate.shown = shown.has(candidate.livestreamId);
+  }
 }
 
 /** The pipeline's result, or a `failed` one when the request budget runs out first. */
@@ -98,6 +125,7 @@ async function withinBudget(
   run: Promise<CarouselResult>,
   carousel: CarouselConfig,
   budget: AbortSignal,
+  explain: boolean,
 ): Promise<CarouselResult> {
   let onAbort: () => void = () => undefined;
   const late = new Promise<CarouselResult>((resolve) => {
@@ -112,6 +140,7 @@ async function withinBudget(
         detail: 'request budget exhausted',
         filtered: {},
         timings: { retrievalMs: 0, rankingMs: 0, totalMs: 0 },
+        ...(explain && { explain: { candidates: [], rankingFallback: null, model: null } }),
       });
     if (budget.aborted) onAbort();
     else budget.addEventListener('abort', onAbort, { once: true });
