@@ -20,6 +20,8 @@ function nestAppWebpackConfig(appDir) {
         outputHashing: 'none',
         generatePackageJson: false,
         sourceMap: true,
+        // Files an app serves as they are (admin's console pages), copied to dist/apps/<name>/assets.
+        assets: require('node:fs').existsSync(join(appDir, 'src/assets')) ? ['./src/assets'] : [],
       }),
     ],
   };

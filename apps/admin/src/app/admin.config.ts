@@ -1,8 +1,29 @@
 import { randomBytes } from 'node:crypto';
 
-import { BaseAppConfig, ConfigValidationError, IsBrokerList, IsPort, loadConfig } from '@crest/platform';
-import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Matches, Max, Min, MinLength } from 'class-validator';
+import { MARKETPLACE_TOPICS } from '@crest/event-schemas';
+import {
+  BaseAppConfig,
+  ConfigValidationError,
+  IsBrokerList,
+  IsPort,
+  loadConfig,
+  splitList,
+} from '@crest/platform';
+import { Transform, Type } from 'class-transformer';
+import {
+  ArrayMinSize,
+  IsArray,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+} from 'class-validator';
+
+const HTTP_URL = { require_tld: false, require_protocol: true, protocols: ['http', 'https'] };
 
 /**
  * admin settings. Every page and API needs a token: a viewer's or an operator's (kill switch, replays).
@@ -57,6 +78,61 @@ export class AdminConfig extends BaseAppConfig {
   @IsString()
   @Matches(/^[a-z_][a-z0-9_]{0,62}$/, { message: 'ADMIN_DATABASE_SCHEMA must be a lowercase SQL identifier' })
   ADMIN_DATABASE_SCHEMA = 'crest_admin';
+
+  /**
+   * Comma-separated base URLs of the feed-api instances: their /metrics feed the backends page, the first
+   * answers explain and experiments.
+   */
+  @Transform(({ value }) => splitList(value))
+  @IsArray()
+  @ArrayMinSize(1, { message: 'ADMIN_FEED_API_URLS must name at least one URL' })
+  @IsUrl(HTTP_URL, { each: true, message: 'ADMIN_FEED_API_URLS must be comma-separated http(s) URLs' })
+  ADMIN_FEED_API_URLS: string[] = ['http://127.0.0.1:3000'];
+
+  /** The event-ingestor's base URL: its /metrics feed the pipeline page. */
+  @IsUrl(HTTP_URL, { message: 'ADMIN_INGESTOR_URL must be an http(s) URL' })
+  ADMIN_INGESTOR_URL = 'http://127.0.0.1:3001';
+
+  /** feed-api's FEED_API_OPS_TOKEN, for its /internal/* routes (explain, experiments). */
+  @IsOptional()
+  @IsString()
+  @MinLength(24, { message: 'FEED_API_OPS_TOKEN must be at least 24 characters' })
+  FEED_API_OPS_TOKEN?: string;
+
+  /** The GrowthBook app the experiments page links to. */
+  @IsUrl(HTTP_URL, { message: 'ADMIN_GROWTHBOOK_APP_URL must be an http(s) URL' })
+  ADMIN_GROWTHBOOK_APP_URL = 'https://app.growthbook.io';
+
+  /** How often the services' /metrics are read; the pages keep an hour of them. */
+  @Type(() => Number)
+  @IsInt({ message: 'ADMIN_SCRAPE_INTERVAL_MS must be a whole number of milliseconds' })
+  @Min(500)
+  @Max(60_000)
+  ADMIN_SCRAPE_INTERVAL_MS = 5_000;
+
+  /** The event-ingestor's consumer group (its INGEST_GROUP_ID), for the lag per partition. */
+  @IsString()
+  @Matches(/^[A-Za-z0-9._-]+$/, {
+    message: 'INGEST_GROUP_ID may use letters, digits, dot, dash and underscore',
+  })
+  INGEST_GROUP_ID = 'crest.event-ingestor';
+
+  /**
+   * Topics whose dead letters (`<topic>.dlq`) the dead-letters page reads and replays into. Default: the
+   * marketplace topics the event-ingestor consumes.
+   */
+  @Transform(({ value }) => splitList(value))
+  @IsArray()
+  @ArrayMinSize(1, { message: 'ADMIN_DEAD_LETTER_TOPICS must name at least one topic' })
+  @Matches(/^[A-Za-z0-9._-]+$/, { each: true, message: 'ADMIN_DEAD_LETTER_TOPICS must be topic names' })
+  ADMIN_DEAD_LETTER_TOPICS: string[] = [...MARKETPLACE_TOPICS];
+
+  /** Dead letters kept in memory per topic for browsing (the newest); counts stay exact beyond it. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(10)
+  @Max(100_000)
+  ADMIN_DEAD_LETTERS_KEPT = 5_000;
 }
 
 export function loadAdminConfig(env: Record<string, string | undefined>): AdminConfig {

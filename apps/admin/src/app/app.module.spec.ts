@@ -72,17 +72,76 @@ describe('admin', () => {
     expect(response.json()).toMatchObject({ status: 'ok', service: 'admin', mode: 'embedded' });
   });
 
-  it.each([
-    ['GET', '/api/me'],
-    ['GET', '/api/audit'],
-    ['GET', '/api/probe'],
-    ['POST', '/api/probe/act'],
-    ['POST', '/api/logout'],
-    ['GET', '/api/openapi.json'],
-  ] as const)('refuses anonymous %s %s with 401 and says how to sign in', async (method, url) => {
-    const response = await app.inject({ method, url });
-    expect(response.statusCode).toBe(401);
-    expect(response.json().message).toContain('POST /api/login');
+  const PUBLIC_ROUTES = new Set(['get /health', 'post /api/login', 'get /login', 'get /console/:asset']);
+  const PAGES = new Set(['/', '/pipeline', '/backends', '/experiments', '/explain', '/dead-letters']);
+  const concrete = (url: string) => url.replace(/:(\w+)/g, 'x');
+
+  it('refuses every API route to anonymous callers with 401, saying how to sign in', async () => {
+    const apiRoutes = routes.filter(
+      (r) => r.url.startsWith('/api/') && !PUBLIC_ROUTES.has(`${r.method} ${r.url}`),
+    );
+    expect(apiRoutes.length).toBeGreaterThanOrEqual(12);
+    for (const route of apiRoutes) {
+      const response = await app.inject({
+        method: route.method.toUpperCase() as 'GET',
+        url: concrete(route.url),
+      });
+      expect([route.method, route.url, response.statusCode]).toEqual([route.method, route.url, 401]);
+      expect(response.json().message).toContain('POST /api/login');
+    }
+  });
+
+  it('sends anonymous page visits to the login page, and serves a page to a session', async () => {
+    for (const page of PAGES) {
+      const response = await app.inject({ method: 'GET', url: page });
+      expect([page, response.statusCode, response.headers.location]).toEqual([
+        page,
+        302,
+        `/login?next=${encodeURIComponent(page === '/' ? '/pipeline' : page)}`,
+      ]);
+    }
+    const { cookie } = await login(VIEWER);
+    const page = await app.inject({ method: 'GET', url: '/dead-letters', headers: { cookie } });
+    expect(page.statusCode).toBe(200);
+    expect(page.headers['content-type']).toContain('text/html');
+    expect(page.headers['content-security-policy']).toContain("script-src 'self'");
+    expect(page.body).toContain('/console/console.js');
+    const forged = await app.inject({ method: 'GET', url: '/pipeline', headers: { cookie: `${cookie}x` } });
+    expect(forged.statusCode).toBe(302);
+  });
+
+  it('serves the login page and the console assets without a session, and nothing else', async () => {
+    expect((await app.inject({ method: 'GET', url: '/login' })).body).toContain('login-form');
+    const script = await app.inject({ method: 'GET', url: '/console/console.js' });
+    expect([script.statusCode, script.headers['content-type']]).toEqual([
+      200,
+      'text/javascript; charset=utf-8',
+    ]);
+    expect((await app.inject({ method: 'GET', url: '/console/uplot.js' })).statusCode).toBe(200);
+    expect((await app.inject({ method: 'GET', url: '/console/..%2Fadmin.config.ts' })).statusCode).toBe(404);
+  });
+
+  it('refuses a viewer every operator action (each state-changing route but sign-in/out) with 403', async () => {
+    const actions = routes.filter(
+      (r) =>
+        r.method === 'post' && !['/api/login', '/api/logout'].includes(r.url) && r.url.startsWith('/api/'),
+    );
+    expect(actions.map((r) => r.url)).toEqual(
+      expect.arrayContaining(['/api/backends/:backend/switch', '/api/dead-letters/replay']),
+    );
+    for (const route of actions) {
+      const response = await app.inject({
+        method: 'POST',
+        url: concrete(route.url),
+        headers: bearer(VIEWER),
+        payload: {},
+      });
+      expect([route.url, response.statusCode, response.json().message]).toEqual([
+        route.url,
+        403,
+        'this action needs the operator role',
+      ]);
+    }
   });
 
   it('refuses a wrong or malformed bearer token', async () => {

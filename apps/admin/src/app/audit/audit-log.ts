@@ -12,6 +12,11 @@ export interface AuditEntry {
   detail: Record<string, unknown>;
 }
 
+/** A replay carried out now, or the earlier one that makes this one a no-op. */
+export type ReplayOutcome<T> =
+  | { replayed: true; auditId: number; result: T }
+  | { replayed: false; previous: { at: string; actor: string; auditId: number } };
+
 export class AuditLogUnavailableError extends Error {
   constructor() {
     super('the audit log is not configured (ADMIN_DATABASE_URL): operator actions are refused unaudited');
@@ -54,6 +59,71 @@ export class AuditLog {
     return Number(result.rows[0]!.id);
   }
 
+  /**
+   * Carries out `action` once per `key` ever (a dead letter's replay): the key is claimed and the audit
+   * entry written in one transaction that commits only after `action` resolved, so a failed action leaves
+   * no claim (it can be tried again) and a concurrent second attempt waits, then finds the first's claim.
+   */
+  async once<T>(
+    principal: Principal,
+    key: string,
+    entry: { action: string; target: string | null; detail: Record<string, unknown> },
+    action: () => Promise<T>,
+  ): Promise<ReplayOutcome<T>> {
+    const pool = await this.open();
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      const claimed = await client.query(
+        `INSERT INTO ${this.schema}.admin_once (key, actor) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING RETURNING key`,
+        [key, principal.actor],
+      );
+      if (claimed.rowCount === 0) {
+        await client.query('ROLLBACK');
+        const previous = await pool.query<{ at: Date; actor: string; audit_id: string }>(
+          `SELECT at, actor, audit_id FROM ${this.schema}.admin_once WHERE key = $1`,
+          [key],
+        );
+        const row = previous.rows[0]!;
+        return {
+          replayed: false,
+          previous: { at: row.at.toISOString(), actor: row.actor, auditId: Number(row.audit_id) },
+        };
+      }
+      const audit = await client.query<{ id: string }>(
+        `INSERT INTO ${this.schema}.admin_audit (actor, role, action, target, detail)
+         VALUES ($1, $2, $3, $4, $5) RETURNING id`,
+        [principal.actor, principal.role, entry.action, entry.target, JSON.stringify(entry.detail)],
+      );
+      const auditId = Number(audit.rows[0]!.id);
+      await client.query(`UPDATE ${this.schema}.admin_once SET audit_id = $2 WHERE key = $1`, [key, auditId]);
+      const result = await action();
+      await client.query('COMMIT');
+      return { replayed: true, auditId, result };
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  /** The claims `once` made for these keys. */
+  async claims(
+    keys: readonly string[],
+  ): Promise<Map<string, { at: string; actor: string; auditId: number }>> {
+    const found = new Map<string, { at: string; actor: string; auditId: number }>();
+    if (keys.length === 0 || !this.pool) return found;
+    const pool = await this.open();
+    const result = await pool.query<{ key: string; at: Date; actor: string; audit_id: string }>(
+      `SELECT key, at, actor, audit_id FROM ${this.schema}.admin_once WHERE key = ANY($1)`,
+      [keys],
+    );
+    for (const row of result.rows)
+      found.set(row.key, { at: row.at.toISOString(), actor: row.actor, auditId: Number(row.audit_id) });
+    return found;
+  }
+
   /** Newest first. */
   async list(limit: number, action?: string): Promise<AuditEntry[]> {
     const pool = await this.open();
@@ -82,6 +152,12 @@ export class AuditLog {
         action text NOT NULL,
         target text,
         detail jsonb NOT NULL DEFAULT '{}'
+      )`);
+      await pool.query(`CREATE TABLE IF NOT EXISTS ${this.schema}.admin_once (
+        key      text PRIMARY KEY,
+        at       timestamptz NOT NULL DEFAULT now(),
+        actor    text NOT NULL,
+        audit_id bigint
       )`);
     })().catch((error: unknown) => {
       this.ready = null;

@@ -11,6 +11,7 @@ import {
   BadRequestException,
   Body,
   Controller,
+  Get,
   HttpCode,
   Inject,
   Param,
@@ -23,6 +24,8 @@ import { ApiBody, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { ADMIN_EVENT_BUS } from '../admin.tokens';
 import { AuditLog } from '../audit/audit-log';
 import { type AuthenticatedRequest, OperatorOnly } from '../auth/admin-auth.guard';
+import { MetricsHistory } from '../telemetry/metrics-history';
+import { backendsView } from './backends-view';
 
 class SwitchBody {
   @ApiProperty({ enum: BACKEND_SWITCH_STATES })
@@ -32,14 +35,33 @@ class SwitchBody {
   reason!: string;
 }
 
-/** The retrieval backends' kill switch, for every feed-api instance at once (through Kafka). */
+/**
+ * The retrieval backends as every feed-api sees them (from their /metrics), and their kill switch, for every
+ * feed-api instance at once (through Kafka).
+ */
 @ApiTags('backends')
 @Controller('api/backends')
 export class BackendsController {
   constructor(
     @Inject(ADMIN_EVENT_BUS) private readonly bus: EventBus | null,
     @Inject(AuditLog) private readonly audit: AuditLog,
+    @Inject(MetricsHistory) private readonly history: MetricsHistory,
   ) {}
+
+  @ApiOperation({
+    summary:
+      'Per backend over the last minute: calls/s, latency p50/p99, error rate, fallbacks; circuit state per ' +
+      'feed-api instance; the last kill switch flips',
+  })
+  @Get()
+  async view() {
+    const instances = this.history.status().filter((target) => target.job === 'feed-api');
+    const view = backendsView(instances, this.history.scrapesOf('feed-api'));
+    const switches = this.audit.available
+      ? await this.audit.list(20, 'backend.kill-switch').catch(() => [])
+      : [];
+    return { ...view, switches };
+  }
 
   @ApiOperation({
     summary: 'Force a retrieval backend off (its carousels use their fallback) or back on, on every feed-api',
