@@ -10,6 +10,8 @@ import { MarketplaceController } from './embedded/marketplace.controller';
 import { FeedResolver } from './feed/feed.resolver';
 import { FeedService } from './feed/feed.service';
 import { FeedMetricsController } from './feed/feed-metrics.controller';
+import { OpsController } from './feed/ops.controller';
+import { OpsGuard } from './feed/ops.guard';
 import { complexityLimit } from './feed/query-complexity';
 import { type FeedApiConfig } from './feed-api.config';
 import { LIVE_MARKETPLACE } from './live-marketplace';
@@ -40,7 +42,11 @@ export class AppModule {
       ],
       // Embedded: the marketplace (simulator, signal pipeline) runs here. With Kafka: replicas of what the
       // event-ingestor publishes.
-      controllers: [FeedMetricsController, ...(config.KAFKA_BROKERS ? [] : [MarketplaceController])],
+      controllers: [
+        FeedMetricsController,
+        OpsController,
+        ...(config.KAFKA_BROKERS ? [] : [MarketplaceController]),
+      ],
       providers: [
         { provide: FEED_API_CONFIG, useValue: config },
         eventBusProvider(config),
@@ -51,6 +57,7 @@ export class AppModule {
         },
         FeedService,
         FeedResolver,
+        OpsGuard,
       ],
     };
   }

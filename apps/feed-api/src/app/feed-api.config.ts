@@ -185,6 +185,16 @@ export class FeedApiConfig extends BaseAppConfig {
   @IsBoolean({ message: 'GRAPHQL_INTROSPECTION must be true or false' })
   GRAPHQL_INTROSPECTION = true;
 
+  /**
+   * Bearer token for the operators' `/internal/*` routes (explain a user's feed, the experiments in force),
+   * which the admin console calls. At least 24 characters. Unset: only callers on this host (loopback) are
+   * served.
+   */
+  @IsOptional()
+  @IsString()
+  @MinLength(24, { message: 'FEED_API_OPS_TOKEN must be at least 24 characters' })
+  FEED_API_OPS_TOKEN?: string;
+
   /** GrowthBook features payload (embedded mode). Missing or invalid: the built-in feed config serves. */
   @IsString()
   GROWTHBOOK_PAYLOAD_FILE = 'libs/experiments/payloads/home-feed.example.json';

@@ -132,6 +132,16 @@ export interface ExperimentsSnapshot {
   };
 }
 
+/** `GET /internal/experiments` on feed-api: the snapshot, and where the payloads come from (never the key). */
+export interface ExperimentsOverview extends ExperimentsSnapshot {
+  growthbook: {
+    /** GrowthBook's API host when features are fetched from it. */
+    apiHost: string | null;
+    /** The payload file when features come from one (embedded mode). */
+    payloadFile: string | null;
+  };
+}
+
 export interface FeedConfigChoice {
   config: HomeFeedConfig;
   /** `growthbook`: the feature's value for this user; `built-in-default`: no value in force. */

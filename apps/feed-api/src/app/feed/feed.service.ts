@@ -1,10 +1,12 @@
 import { EXPOSURES_TOPIC } from '@crest/event-schemas';
-import { Experiments, ExposureLog, type HomeFeedConfig } from '@crest/experiments';
+import { Experiments, type ExperimentsOverview, ExposureLog, type HomeFeedConfig } from '@crest/experiments';
 import {
   type ComposedCarousel,
+  explainHomeFeed,
   type FeedItem,
   type FeedUser,
   HomeFeedComposer,
+  type HomeFeedExplanation,
   type RetrievalBackends,
 } from '@crest/feed';
 import { type EventBus } from '@crest/messaging';
@@ -218,6 +220,40 @@ export class FeedService implements OnApplicationBootstrap, OnApplicationShutdow
     const shown = feed.carousels[0];
     if (!shown) return { nodes: [], stateAt: NO_STATES, hasNextPage: false };
     return this.itemsPage(id, shown.items, shown.more.length > 0, after?.served ?? []);
+  }
+
+  /**
+   * Why a user's first home-feed page is what it is: composed as homeFeed would, with every carousel's
+   * candidates explained. `forcedVariations` (experiment key -> variation index) shows a variation the
+   * targeting would not give; nothing is logged as an exposure.
+   */
+  async explain(userId: string, forcedVariations: Record<string, number> = {}): Promise<HomeFeedExplanation> {
+    const user = this.userOf(userId);
+    const experiments = this.experiments.forRequest(
+      { userId, newUser: user.newUser },
+      { forcedVariations, trackExposures: false },
+    );
+    const { config, source } = experiments.feedConfig();
+    const feed = await this.composer.compose(config, { user, now: Date.now(), explain: true });
+    return explainHomeFeed({
+      user,
+      config,
+      configSource: source,
+      assignments: experiments.assignments(),
+      feed,
+    });
+  }
+
+  /** The experiments in force, and where this instance takes them from. */
+  experimentsOverview(): ExperimentsOverview {
+    const fromGrowthBook = this.config.GROWTHBOOK_API_HOST !== undefined;
+    return {
+      ...this.experiments.snapshot(),
+      growthbook: {
+        apiHost: this.config.GROWTHBOOK_API_HOST ?? null,
+        payloadFile: fromGrowthBook ? null : this.config.GROWTHBOOK_PAYLOAD_FILE,
+      },
+    };
   }
 
   itemsPage(
