@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { Client } from '@elastic/elasticsearch';
 
-import { eventually, FeedApiProcess, ROOT } from './feed-api-process';
+import { eventually, FeedApiProcess, payloadWithBudgets } from '../app-process';
 
 /**
  * feed-api in embedded mode with Elasticsearch as every carousel's fallback (its signal pipeline indexes
@@ -14,29 +14,6 @@ import { eventually, FeedApiProcess, ROOT } from './feed-api-process';
  */
 const elasticsearchUrl = process.env['ELASTICSEARCH_URL'] ?? 'http://127.0.0.1:9200';
 const alias = `crest-e2e-fallback-${randomUUID().slice(0, 8)}`;
-
-/**
- * The example payload with roomier budgets: this suite checks that the kill switch routes every carousel to
- * its fallback, not how fast Elasticsearch is while it indexes the embedded marketplace on the same two
- * cores (10-30 ms per search there, against the example's 30 ms carousel budget).
- */
-function payloadWithBudgets(file: string): string {
-  const roomier = (value: unknown): unknown => {
-    if (Array.isArray(value)) return value.map(roomier);
-    if (value === null || typeof value !== 'object') return value;
-    return Object.fromEntries(
-      Object.entries(value).map(([key, inner]) => [
-        key,
-        key === 'budgetMs' ? 300 : key === 'requestBudgetMs' ? 500 : roomier(inner),
-      ]),
-    );
-  };
-  const example = JSON.parse(
-    readFileSync(join(ROOT, 'libs/experiments/payloads/home-feed.example.json'), 'utf8'),
-  );
-  writeFileSync(file, JSON.stringify(roomier(example)));
-  return file;
-}
 
 interface CarouselNode {
   id: string;
@@ -63,7 +40,7 @@ describe('home feed end to end, memory backend forced off (real Elasticsearch as
   });
 
   it('serves every carousel from the fallback, says why, and still answers with live streams', async () => {
-    feed = await FeedApiProcess.start(39_721, {
+    feed = await FeedApiProcess.startFeedApi(39_721, {
       SIMULATOR_EVENTS_PER_SECOND: '1000',
       SIMULATOR_LIVE_STREAMS: '300',
       GROWTHBOOK_PAYLOAD_FILE: payloadWithBudgets(payloadFile),

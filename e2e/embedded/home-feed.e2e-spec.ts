@@ -5,7 +5,7 @@ import { EventType } from '@crest/event-schemas';
 import { Experiments } from '@crest/experiments';
 import { makeEvent } from '@crest/testing';
 
-import { eventually, FeedApiProcess, type GraphQLAnswer, ROOT } from './feed-api-process';
+import { eventually, FeedApiProcess, type GraphQLAnswer, ROOT } from '../app-process';
 
 /**
  * feed-api in embedded mode, as `npx nx serve feed-api` runs it (simulator, signal pipeline, memory
@@ -112,7 +112,7 @@ describe('home feed end to end (embedded feed-api process)', () => {
 
   beforeAll(async () => {
     experiments = await Experiments.start({ payloadFile: PAYLOAD_FILE });
-    feed = await FeedApiProcess.start(39_710, EMBEDDED_ENV);
+    feed = await FeedApiProcess.startFeedApi(39_710, EMBEDDED_ENV);
     live = await eventually('100 live streams in the embedded marketplace', async () => {
       const { items } = await feed.get<{ items: LiveDoc[] }>('/livestreams?limit=100');
       return items.length === 100 ? items : undefined;
@@ -222,7 +222,10 @@ describe('home feed end to end (embedded feed-api process)', () => {
 describe('home feed end to end, ranking-service unreachable', () => {
   it('falls back to retrieval order, says so, and still answers', async () => {
     // Nothing listens on port 9 (discard): every Rank call fails fast with UNAVAILABLE.
-    const feed = await FeedApiProcess.start(39_711, { ...EMBEDDED_ENV, RANKING_GRPC_URL: '127.0.0.1:9' });
+    const feed = await FeedApiProcess.startFeedApi(39_711, {
+      ...EMBEDDED_ENV,
+      RANKING_GRPC_URL: '127.0.0.1:9',
+    });
     try {
       const carousels = await eventually('a feed with carousels', async () => {
         const answer = await feed.graphql<HomeFeedData>(HOME, {}, randomUUID());

@@ -6,7 +6,7 @@ const { join } = require('node:path');
  * through Node's require(esm)); only our TypeScript, libs included, goes into the bundle. The tsc compiler
  * keeps the decorator metadata Nest's injection needs (esbuild would drop it).
  */
-function nestAppWebpackConfig(appDir) {
+function nestAppWebpackConfig(appDir, { assets = [] } = {}) {
   const name = require('node:path').basename(appDir);
   return {
     output: { path: join(appDir, '../../dist/apps', name) },
@@ -21,7 +21,7 @@ function nestAppWebpackConfig(appDir) {
         generatePackageJson: false,
         sourceMap: true,
         // Files an app serves as they are (admin's console pages), copied to dist/apps/<name>/assets.
-        assets: require('node:fs').existsSync(join(appDir, 'src/assets')) ? ['./src/assets'] : [],
+        assets,
       }),
     ],
   };

@@ -17,14 +17,23 @@ const ASSETS_DIR = [
   join(__dirname, '..', '..', 'assets', 'console'),
 ].find((dir) => existsSync(join(dir, 'console.html')));
 
-const ASSETS: Record<string, { file: string; type: string }> = {
+/**
+ * uPlot's files are copied beside the pages by the build (apps/admin/webpack.config.js); run from source
+ * (jest) they are read from node_modules. The lazy require.resolve matters: webpack turns it into a module id.
+ */
+const ASSETS: Record<string, { file: string; type: string; fromSource?: () => string }> = {
   'console.js': { file: 'console.js', type: 'text/javascript; charset=utf-8' },
   'console.css': { file: 'console.css', type: 'text/css; charset=utf-8' },
   'uplot.js': {
-    file: require.resolve('uplot/dist/uPlot.iife.min.js'),
+    file: 'uPlot.iife.min.js',
     type: 'text/javascript; charset=utf-8',
+    fromSource: () => require.resolve('uplot/dist/uPlot.iife.min.js'),
   },
-  'uplot.css': { file: require.resolve('uplot/dist/uPlot.min.css'), type: 'text/css; charset=utf-8' },
+  'uplot.css': {
+    file: 'uPlot.min.css',
+    type: 'text/css; charset=utf-8',
+    fromSource: () => require.resolve('uplot/dist/uPlot.min.css'),
+  },
 };
 
 const SECURITY_HEADERS = {
@@ -70,7 +79,8 @@ export class ConsoleController {
   asset(@Param('asset') name: string, @Res() reply: FastifyReply) {
     const asset = ASSETS[name];
     if (!asset) throw new NotFoundException();
-    this.send(reply, asset.file, asset.type);
+    const copied = ASSETS_DIR && existsSync(join(ASSETS_DIR, asset.file));
+    this.send(reply, copied || !asset.fromSource ? asset.file : asset.fromSource(), asset.type);
   }
 
   private page(request: AuthenticatedRequest, reply: FastifyReply, page: string) {

@@ -5,6 +5,7 @@
 const REFRESH_MS = 5000;
 let me = null;
 let timer = null;
+let refreshNow = async () => undefined;
 
 function h(tag, attrs, ...children) {
   const el = document.createElement(tag);
@@ -14,6 +15,12 @@ function h(tag, attrs, ...children) {
     else if (name === 'className') el.className = value;
     else el.setAttribute(name, value === true ? '' : String(value));
   }
+  return fill(el, ...children);
+}
+
+/** Replaces an element's children: nested arrays flattened, null/undefined/false left out, text as text. */
+function fill(el, ...children) {
+  el.replaceChildren();
   for (const child of children.flat(Infinity)) {
     if (child === undefined || child === null || child === false) continue;
     el.append(child instanceof Node ? child : document.createTextNode(String(child)));
@@ -77,8 +84,7 @@ async function api(path, options = {}) {
 }
 
 function render(...children) {
-  const page = document.getElementById('page');
-  page.replaceChildren(...children.flat());
+  fill(document.getElementById('page'), ...children);
 }
 
 async function refreshing(draw) {
@@ -91,6 +97,10 @@ async function refreshing(draw) {
         render(h('h1', {}, document.title), h('p', { className: 'error' }, error.message));
     }
     timer = setTimeout(tick, REFRESH_MS);
+  };
+  refreshNow = async () => {
+    clearTimeout(timer);
+    await tick();
   };
   await tick();
 }
@@ -207,9 +217,21 @@ function drawFreshness(box, series) {
 const CIRCUIT_TONE = { closed: 'ok', 'half-open': 'warn', open: 'bad', isolated: 'bad' };
 
 async function backendsPage() {
+  const operator = me.role === 'operator';
+  // Drawn once, outside the refresh: what an operator types must survive the redraws.
+  const controls = operator
+    ? h(
+        'div',
+        { className: 'row' },
+        h('label', { for: 'switch-reason' }, 'Reason for a switch'),
+        h('input', { id: 'switch-reason', size: 48, placeholder: 'e.g. ES cluster degraded, INC-123' }),
+      )
+    : null;
+  const problems = h('div');
+  const body = h('div');
+  render(h('h1', {}, 'Backends'), controls, problems, body);
   await refreshing(async () => {
     const view = await api('/api/backends');
-    const operator = me.role === 'operator';
     const rows = view.backends.map((b) =>
       h(
         'tr',
@@ -260,19 +282,11 @@ async function backendsPage() {
         ),
       ),
     );
-    render(
-      h('h1', {}, 'Backends'),
-      view.instances
+    fill(
+      body,
+      ...view.instances
         .filter((i) => !i.up)
         .map((i) => notice(`feed-api ${i.url}: ${i.lastError ?? 'not scraped yet'}`)),
-      operator
-        ? h(
-            'div',
-            { className: 'row' },
-            h('label', { for: 'switch-reason' }, 'Reason for a switch'),
-            h('input', { id: 'switch-reason', size: 48, placeholder: 'e.g. ES cluster degraded, INC-123' }),
-          )
-        : null,
       h(
         'div',
         { className: 'panel' },
@@ -336,7 +350,7 @@ async function backendsPage() {
         ),
       ),
     );
-  });
+  }, problems);
 }
 
 async function flip(backend, state) {
@@ -349,7 +363,8 @@ async function flip(backend, state) {
   }
   try {
     await api(`/api/backends/${backend}/switch`, { method: 'POST', body: { state, reason } });
-    await backendsPage();
+    clearTimeout(timer);
+    await refreshNow();
   } catch (error) {
     alert(`The switch failed: ${error.message}`);
   }
@@ -482,11 +497,11 @@ async function explainPage() {
         const query = new URLSearchParams({ userId: userInput.value.trim() });
         if (force.value) query.set('force', force.value);
         history.replaceState(null, '', `/explain?${query}`);
-        result.replaceChildren(h('p', { className: 'muted' }, 'explaining…'));
+        fill(result, h('p', { className: 'muted' }, 'explaining…'));
         try {
           drawExplain(result, await api(`/api/explain?${query}`));
         } catch (error) {
-          result.replaceChildren(h('p', { className: 'error' }, error.message));
+          fill(result, h('p', { className: 'error' }, error.message));
         }
       },
     },
@@ -511,7 +526,8 @@ async function explainPage() {
 
 function drawExplain(box, explain) {
   const assignments = explain.experiments?.assignments ?? [];
-  box.replaceChildren(
+  fill(
+    box,
     h(
       'div',
       { className: 'cards' },
@@ -559,46 +575,37 @@ function drawExplain(box, explain) {
           c.detail ? ` · ${c.detail}` : '',
           c.rankingFallback ? ` · ranking fell back: ${c.rankingFallback}` : '',
         ),
-        h(
-          'div',
-          { className: 'panel' },
-          table(
-            ['#', 'livestream', 'seller', 'retrieval score', 'score', 'contributions', 'features', 'outcome'],
-            (c.candidates ?? []).map((x) =>
-              h(
-                'tr',
-                { className: x.removedBy ? 'removed' : '' },
-                h('td', { className: 'num' }, x.rank ?? '–'),
-                h(
-                  'td',
-                  {},
-                  x.title ? h('div', {}, x.title) : null,
-                  h('div', { className: 'muted contrib' }, x.livestreamId),
-                ),
-                h('td', {}, x.sellerId ?? '–'),
-                h('td', { className: 'num' }, fmt(x.retrievalScore, 3)),
-                h(
-                  'td',
-                  { className: 'num' },
-                  x.score === null || x.score === undefined ? '–' : fmt(x.score, 3),
-                ),
-                h('td', { className: 'contrib' }, contributions(x.contributions)),
-                h(
-                  'td',
-                  { className: 'contrib' },
-                  Object.entries(x.features ?? {}).map(([k, v]) => h('div', {}, `${k} ${fmt(v, 2)}`)),
-                ),
-                h(
-                  'td',
-                  {},
-                  x.removedBy
-                    ? badge(`removed: ${x.removedBy}`, 'warn')
-                    : x.shown
-                      ? badge('shown', 'ok')
-                      : badge('below the page'),
-                  x.demoted ? badge('demoted', 'warn') : null,
-                ),
-              ),
+        candidatesPanel(c.candidates ?? [], (x) =>
+          h(
+            'tr',
+            { className: x.removedBy ? 'removed' : '' },
+            h('td', { className: 'num' }, x.rank ?? '–'),
+            h(
+              'td',
+              {},
+              x.title ? h('div', {}, x.title) : null,
+              h('div', { className: 'muted contrib' }, x.livestreamId),
+            ),
+            h('td', {}, x.sellerId ?? '–'),
+            h('td', { className: 'num' }, fmt(x.retrievalScore, 3)),
+            h('td', { className: 'num' }, x.score === null || x.score === undefined ? '–' : fmt(x.score, 3)),
+            h('td', { className: 'contrib' }, contributions(x.contributions)),
+            h(
+              'td',
+              { className: 'contrib' },
+              Object.entries(x.features ?? {})
+                .map(([k, v]) => `${k} ${fmt(v, 2)}`)
+                .join(' · '),
+            ),
+            h(
+              'td',
+              {},
+              x.removedBy
+                ? badge(`removed: ${x.removedBy}`, 'warn')
+                : x.shown
+                  ? badge('shown', 'ok')
+                  : badge('below the page'),
+              x.demoted ? badge('demoted', 'warn') : null,
             ),
           ),
         ),
@@ -607,12 +614,43 @@ function drawExplain(box, explain) {
   );
 }
 
+const CANDIDATES_SHOWN = 12;
+
+/** The first candidates (the ranked head, where the shown ones are); the rest one click away. */
+function candidatesPanel(candidates, row) {
+  const headers = [
+    '#',
+    'livestream',
+    'seller',
+    'retrieval score',
+    'score',
+    'contributions',
+    'features',
+    'outcome',
+  ];
+  const head = candidates.slice(0, CANDIDATES_SHOWN);
+  const rest = candidates.slice(CANDIDATES_SHOWN);
+  return h(
+    'div',
+    { className: 'panel' },
+    table(headers, head.map(row)),
+    rest.length
+      ? h('details', {}, h('summary', {}, `${rest.length} more candidates`), table(headers, rest.map(row)))
+      : null,
+  );
+}
+
 function contributions(map) {
   const entries = Object.entries(map ?? {}).sort((a, b) => Math.abs(b[1]) - Math.abs(a[1]));
   if (!entries.length) return '–';
-  return entries.map(([name, value]) =>
-    h('div', { className: value < 0 ? 'neg' : '' }, `${value >= 0 ? '+' : ''}${fmt(value, 3)} ${name}`),
-  );
+  const nonZero = entries.filter(([, value]) => value !== 0);
+  const zero = entries.length - nonZero.length;
+  return [
+    nonZero.map(([name, value]) =>
+      h('div', { className: value < 0 ? 'neg' : '' }, `${value >= 0 ? '+' : ''}${fmt(value, 3)} ${name}`),
+    ),
+    zero ? h('div', { className: 'muted' }, `${zero} more at 0`) : null,
+  ];
 }
 
 // ---- Dead letters ---------------------------------------------------------------------------------
@@ -746,7 +784,8 @@ async function deadLettersPage() {
 
 async function showLetter(box, id, replay) {
   const letter = await api(`/api/dead-letters/${encodeURIComponent(id)}`);
-  box.replaceChildren(
+  fill(
+    box,
     h('h2', {}, `Dead letter ${letter.id}`),
     h(
       'p',
