@@ -68,12 +68,13 @@ describe('the admin console in a browser, over the whole stack', () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
 
     // The marketplace, live: follows first (so a user has a personal feed), then a second of events every second.
+    // A light load: the topics are shared with the ingestor's suites, whose rebuilds replay the last hour.
     const simulator = new MarketplaceSimulator({
       seed: 9_100 + Math.floor(Math.random() * 1_000_000),
-      eventsPerSecond: 150,
-      targetLiveStreams: 40,
-      sellers: 60,
-      users: 500,
+      eventsPerSecond: 40,
+      targetLiveStreams: 25,
+      sellers: 40,
+      users: 200,
       startTime: Date.now(),
     });
     const follows = simulator.initialFollowEvents();
