@@ -100,7 +100,7 @@ describe('the admin console in a browser, over the whole stack', () => {
         EMIT_INTERVAL_MS: '200',
       }),
     );
-    feed = await FeedApiProcess.start('feed-api', 39_732, {
+    feed = await FeedApiProcess.startFeedApi(39_732, {
       ...common,
       FEED_API_OPS_TOKEN: OPS_TOKEN,
       GROWTHBOOK_PAYLOAD_FILE: payloadWithBudgets(payloadFile),

@@ -5,6 +5,8 @@ import {
   BaseAppConfig,
   ConfigValidationError,
   IsBrokerList,
+  IsConsumerGroupId,
+  IsHttpUrl,
   IsPort,
   loadConfig,
   splitList,
@@ -16,14 +18,11 @@ import {
   IsInt,
   IsOptional,
   IsString,
-  IsUrl,
   Matches,
   Max,
   Min,
   MinLength,
 } from 'class-validator';
-
-const HTTP_URL = { require_tld: false, require_protocol: true, protocols: ['http', 'https'] };
 
 /**
  * admin settings. Every page and API needs a token: a viewer's or an operator's (kill switch, replays).
@@ -86,11 +85,11 @@ export class AdminConfig extends BaseAppConfig {
   @Transform(({ value }) => splitList(value))
   @IsArray()
   @ArrayMinSize(1, { message: 'ADMIN_FEED_API_URLS must name at least one URL' })
-  @IsUrl(HTTP_URL, { each: true, message: 'ADMIN_FEED_API_URLS must be comma-separated http(s) URLs' })
+  @IsHttpUrl({ each: true, message: 'ADMIN_FEED_API_URLS must be comma-separated http(s) URLs' })
   ADMIN_FEED_API_URLS: string[] = ['http://127.0.0.1:3000'];
 
   /** The event-ingestor's base URL: its /metrics feed the pipeline page. */
-  @IsUrl(HTTP_URL, { message: 'ADMIN_INGESTOR_URL must be an http(s) URL' })
+  @IsHttpUrl()
   ADMIN_INGESTOR_URL = 'http://127.0.0.1:3001';
 
   /** feed-api's FEED_API_OPS_TOKEN, for its /internal/* routes (explain, experiments). */
@@ -100,7 +99,7 @@ export class AdminConfig extends BaseAppConfig {
   FEED_API_OPS_TOKEN?: string;
 
   /** The GrowthBook app the experiments page links to. */
-  @IsUrl(HTTP_URL, { message: 'ADMIN_GROWTHBOOK_APP_URL must be an http(s) URL' })
+  @IsHttpUrl()
   ADMIN_GROWTHBOOK_APP_URL = 'https://app.growthbook.io';
 
   /** How often the services' /metrics are read; the pages keep an hour of them. */
@@ -111,10 +110,7 @@ export class AdminConfig extends BaseAppConfig {
   ADMIN_SCRAPE_INTERVAL_MS = 5_000;
 
   /** The event-ingestor's consumer group (its INGEST_GROUP_ID), for the lag per partition. */
-  @IsString()
-  @Matches(/^[A-Za-z0-9._-]+$/, {
-    message: 'INGEST_GROUP_ID may use letters, digits, dot, dash and underscore',
-  })
+  @IsConsumerGroupId()
   INGEST_GROUP_ID = 'crest.event-ingestor';
 
   /**

@@ -1,6 +1,13 @@
-import { BaseAppConfig, IsBrokerList, IsPort, loadConfig } from '@crest/platform';
+import {
+  BaseAppConfig,
+  IsBrokerList,
+  IsConsumerGroupId,
+  IsHttpUrl,
+  IsPort,
+  loadConfig,
+} from '@crest/platform';
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min } from 'class-validator';
+import { IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 
 export class EventIngestorConfig extends BaseAppConfig {
   @IsPort()
@@ -12,10 +19,7 @@ export class EventIngestorConfig extends BaseAppConfig {
 
   /** Set: docs are also indexed into this Elasticsearch. */
   @IsOptional()
-  @IsUrl(
-    { require_tld: false, protocols: ['http', 'https'], require_protocol: true },
-    { message: 'ELASTICSEARCH_URL must be an http(s) URL' },
-  )
+  @IsHttpUrl()
   ELASTICSEARCH_URL?: string;
 
   /** Set: the pull model's store (docs, raw events, minute rollups, follows) on this PostgreSQL 14+. */
@@ -33,10 +37,7 @@ export class EventIngestorConfig extends BaseAppConfig {
   @Matches(/^[a-z0-9._-]+$/, { message: 'ELASTICSEARCH_INDEX_ALIAS must be a lowercase index name' })
   ELASTICSEARCH_INDEX_ALIAS = 'crest-livestreams';
 
-  @IsString()
-  @Matches(/^[A-Za-z0-9._-]+$/, {
-    message: 'INGEST_GROUP_ID may use letters, digits, dot, dash and underscore',
-  })
+  @IsConsumerGroupId()
   INGEST_GROUP_ID = 'crest.event-ingestor';
 
   /** A changed stream's doc goes to the sinks at most once per this interval. */

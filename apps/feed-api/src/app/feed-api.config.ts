@@ -3,7 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { RETRIEVAL_BACKENDS, type RetrievalBackendName } from '@crest/experiments';
-import { BaseAppConfig, IsBrokerList, IsPort, loadConfig, parseBoolean, splitList } from '@crest/platform';
+import {
+  BaseAppConfig,
+  IsBrokerList,
+  IsHttpUrl,
+  IsPort,
+  loadConfig,
+  parseBoolean,
+  splitList,
+} from '@crest/platform';
 import { Transform, Type } from 'class-transformer';
 import {
   IsBoolean,
@@ -12,7 +20,6 @@ import {
   IsNumber,
   IsOptional,
   IsString,
-  IsUrl,
   Matches,
   Max,
   Min,
@@ -47,10 +54,7 @@ export class FeedApiConfig extends BaseAppConfig {
 
   /** Set: Elasticsearch serves the feed config's `elasticsearch` backend (the fallback of every carousel). */
   @IsOptional()
-  @IsUrl(
-    { require_tld: false, protocols: ['http', 'https'], require_protocol: true },
-    { message: 'ELASTICSEARCH_URL must be an http(s) URL' },
-  )
+  @IsHttpUrl()
   ELASTICSEARCH_URL?: string;
 
   /** The alias the event-ingestor's Elasticsearch sink writes. */
@@ -89,10 +93,7 @@ export class FeedApiConfig extends BaseAppConfig {
   @ValidateIf(
     (c: FeedApiConfig) => c.GROWTHBOOK_API_HOST !== undefined || c.GROWTHBOOK_CLIENT_KEY !== undefined,
   )
-  @IsUrl(
-    { require_tld: false, protocols: ['http', 'https'], require_protocol: true },
-    { message: 'GROWTHBOOK_API_HOST must be an http(s) URL (required with GROWTHBOOK_CLIENT_KEY)' },
-  )
+  @IsHttpUrl({ message: 'GROWTHBOOK_API_HOST must be an http(s) URL (required with GROWTHBOOK_CLIENT_KEY)' })
   GROWTHBOOK_API_HOST?: string;
 
   /** The SDK connection's client key (`sdk-...`). */

@@ -1,5 +1,16 @@
 import { Transform, Type } from 'class-transformer';
-import { ArrayMinSize, IsArray, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
+import {
+  ArrayMinSize,
+  IsArray,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Matches,
+  Max,
+  Min,
+  type ValidationOptions,
+} from 'class-validator';
 
 import { splitList } from './load-config';
 
@@ -23,6 +34,27 @@ export function IsBrokerList(): PropertyDecorator {
     Matches(/^[A-Za-z0-9.-]+:\d{1,5}$/, {
       each: true,
       message: '$property must be a comma-separated list of host:port',
+    })(target, property);
+  };
+}
+
+/**
+ * An http(s) URL whose host may lack a TLD (`127.0.0.1`, `elasticsearch`). The message defaults to
+ * "<KEY> must be an http(s) URL"; `{ each: true }` checks every item of a list.
+ */
+export function IsHttpUrl(options: ValidationOptions = {}): PropertyDecorator {
+  return IsUrl(
+    { require_tld: false, protocols: ['http', 'https'], require_protocol: true },
+    { message: '$property must be an http(s) URL', ...options },
+  );
+}
+
+/** A Kafka consumer group id. */
+export function IsConsumerGroupId(): PropertyDecorator {
+  return (target, property) => {
+    IsString()(target, property);
+    Matches(/^[A-Za-z0-9._-]+$/, {
+      message: '$property may use letters, digits, dot, dash and underscore',
     })(target, property);
   };
 }

@@ -50,13 +50,7 @@ export class AuditLog {
     target: string | null,
     detail: Record<string, unknown> = {},
   ): Promise<number> {
-    const pool = await this.open();
-    const result = await pool.query<{ id: string }>(
-      `INSERT INTO ${this.schema}.admin_audit (actor, role, action, target, detail)
-       VALUES ($1, $2, $3, $4, $5) RETURNING id`,
-      [principal.actor, principal.role, action, target, JSON.stringify(detail)],
-    );
-    return Number(result.rows[0]!.id);
+    return this.insert(await this.open(), principal, { action, target, detail });
   }
 
   /**
@@ -90,12 +84,7 @@ export class AuditLog {
           previous: { at: row.at.toISOString(), actor: row.actor, auditId: Number(row.audit_id) },
         };
       }
-      const audit = await client.query<{ id: string }>(
-        `INSERT INTO ${this.schema}.admin_audit (actor, role, action, target, detail)
-         VALUES ($1, $2, $3, $4, $5) RETURNING id`,
-        [principal.actor, principal.role, entry.action, entry.target, JSON.stringify(entry.detail)],
-      );
-      const auditId = Number(audit.rows[0]!.id);
+      const auditId = await this.insert(client, principal, entry);
       await client.query(`UPDATE ${this.schema}.admin_once SET audit_id = $2 WHERE key = $1`, [key, auditId]);
       const result = await action();
       await client.query('COMMIT');
@@ -137,6 +126,20 @@ export class AuditLog {
 
   async close(): Promise<void> {
     await this.pool?.end();
+  }
+
+  /** One entry, on the pool or inside a transaction's client; resolves to its id. */
+  private async insert(
+    db: Pick<Pool, 'query'>,
+    principal: Principal,
+    entry: { action: string; target: string | null; detail: Record<string, unknown> },
+  ): Promise<number> {
+    const result = await db.query<{ id: string }>(
+      `INSERT INTO ${this.schema}.admin_audit (actor, role, action, target, detail)
+       VALUES ($1, $2, $3, $4, $5) RETURNING id`,
+      [principal.actor, principal.role, entry.action, entry.target, JSON.stringify(entry.detail)],
+    );
+    return Number(result.rows[0]!.id);
   }
 
   private async open(): Promise<Pool> {

@@ -73,12 +73,13 @@ export function pipelineView(
     ingestor,
     windowSeconds: window ? Math.round(window.seconds) : null,
     eventsPerSecond,
-    totalEventsPerSecond: window
-      ? perSecond(
-          eventsPerSecond.reduce((sum, e) => sum + e.perSecond * window.seconds, 0),
-          window.seconds,
-        )
-      : null,
+    totalEventsPerSecond:
+      events && window
+        ? perSecond(
+            [...events.values()].reduce((sum, e) => sum + e.value, 0),
+            window.seconds,
+          )
+        : null,
     docsPerSecond: docs && window ? perSecond(docs.values().next().value?.value ?? 0, window.seconds) : null,
     freshness: {
       windowP50Ms: windowFreshness ? toMs(histogramQuantile(0.5, windowFreshness)) : null,
