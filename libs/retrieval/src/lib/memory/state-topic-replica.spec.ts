@@ -65,6 +65,25 @@ describe('StateTopicReplica', () => {
     expect(sut.stats).toMatchObject({ applied: 1, stale: 1 });
   });
 
+  it('holds the doc of a stream whose status is not known yet, and serves it once it goes live', async () => {
+    await sut.start();
+    // The ingestor writes such docs when engagement arrives before the stream's first status event.
+    const unknown = livestreamDocFixture({ livestreamId: 'early', version: 1, status: null, sellerId: null });
+    await sink.write({ upserts: [unknown], deletions: [], ...NO_USER_SIGNALS });
+    await sut.caughtUp(5_000);
+    expect(index.get('early')).toMatchObject({ status: null });
+    expect([...index.live()]).toEqual([]);
+
+    await sink.write({
+      upserts: [livestreamDocFixture({ livestreamId: 'early', version: 2, status: 'live' })],
+      deletions: [],
+      ...NO_USER_SIGNALS,
+    });
+    await sut.caughtUp(5_000);
+    expect([...index.live()].map((d) => d.livestreamId)).toEqual(['early']);
+    expect(sut.stats).toMatchObject({ applied: 2, deadLettered: 0 });
+  });
+
   it('dead-letters a message that is not a doc, with the reason, and goes on', async () => {
     await sut.start();
     await bus.publish([

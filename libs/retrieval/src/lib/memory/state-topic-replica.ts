@@ -121,7 +121,8 @@ function docProblem(doc: unknown, key: string): string | null {
   if (d.livestreamId !== key)
     return `doc livestreamId ${JSON.stringify(d.livestreamId)} differs from key "${key}"`;
   if (typeof d.version !== 'number' || !Number.isFinite(d.version)) return 'doc has no numeric version';
-  if (typeof d.status !== 'string') return 'doc has no status';
+  // Null until the stream's first status event: engagement can arrive before it.
+  if (typeof d.status !== 'string' && d.status !== null) return 'doc has no status (string or null)';
   if (!Array.isArray(d.categoryIds)) return 'doc has no categoryIds array';
   if (typeof d.seller !== 'object' || d.seller === null) return 'doc has no seller features';
   if (typeof d.momentum !== 'number' || typeof d.hotness !== 'number') return 'doc has no momentum/hotness';
