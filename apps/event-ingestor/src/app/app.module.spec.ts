@@ -43,4 +43,17 @@ describe('event-ingestor', () => {
         '  - PORT: PORT must not be greater than 65535 (got "70000")',
     );
   });
+
+  it('takes a Kafka session timeout within what a broker accepts', () => {
+    expect(loadEventIngestorConfig({}).KAFKA_SESSION_TIMEOUT_MS).toBe(10_000);
+    expect(loadEventIngestorConfig({ KAFKA_SESSION_TIMEOUT_MS: '6000' }).KAFKA_SESSION_TIMEOUT_MS).toBe(
+      6_000,
+    );
+    expect(() => loadEventIngestorConfig({ KAFKA_SESSION_TIMEOUT_MS: '1000' })).toThrow(
+      'KAFKA_SESSION_TIMEOUT_MS must not be less than 6000 (got "1000")',
+    );
+    expect(() => loadEventIngestorConfig({ KAFKA_SESSION_TIMEOUT_MS: 'soon' })).toThrow(
+      'KAFKA_SESSION_TIMEOUT_MS must be an integer',
+    );
+  });
 });

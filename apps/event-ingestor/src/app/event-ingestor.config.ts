@@ -40,6 +40,17 @@ export class EventIngestorConfig extends BaseAppConfig {
   @IsConsumerGroupId()
   INGEST_GROUP_ID = 'crest.event-ingestor';
 
+  /**
+   * How long the group waits for a member that stopped heartbeating before its partitions move: after a
+   * crash, the restarted ingestor resumes that long later. Kafka's broker refuses less than its
+   * `group.min.session.timeout.ms` (6 s by default).
+   */
+  @Type(() => Number)
+  @IsInt({ message: 'KAFKA_SESSION_TIMEOUT_MS must be an integer' })
+  @Min(6_000)
+  @Max(300_000)
+  KAFKA_SESSION_TIMEOUT_MS = 10_000;
+
   /** A changed stream's doc goes to the sinks at most once per this interval. */
   @Type(() => Number)
   @IsInt({ message: 'EMIT_INTERVAL_MS must be an integer' })

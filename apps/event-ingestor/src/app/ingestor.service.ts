@@ -45,7 +45,12 @@ export class IngestorService implements OnApplicationBootstrap, OnApplicationShu
   constructor(@Inject(INGESTOR_CONFIG) private readonly config: EventIngestorConfig) {
     this.pipeline = new SignalPipeline({ allowedLatenessMs: config.ALLOWED_LATENESS_MS });
     this.bus = config.KAFKA_BROKERS
-      ? new KafkaEventBus({ brokers: config.KAFKA_BROKERS, clientId: 'event-ingestor', createTopics: true })
+      ? new KafkaEventBus({
+          brokers: config.KAFKA_BROKERS,
+          clientId: 'event-ingestor',
+          createTopics: true,
+          sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
+        })
       : new InProcessEventBus();
     this.metrics = new IngestMetrics(this.pipeline, {
       bus: this.bus,
