@@ -56,17 +56,35 @@ export class AppProcess {
     return (await response.json()) as T;
   }
 
+  /** The first number `pattern` (one capture group) finds in the app's Prometheus /metrics; 0 if absent. */
+  async metric(pattern: RegExp): Promise<number> {
+    const metrics = await fetch(`${this.url}/metrics`).then((r) => r.text());
+    return Number(pattern.exec(metrics)?.[1] ?? 0);
+  }
+
   /** What the process printed (for failure messages). */
   get log(): string {
     return this.output.join('');
   }
 
+  /** SIGKILL: no shutdown hook, no final commit, as in a crash. Resolves once the process is gone. */
+  async kill(): Promise<void> {
+    if (this.gone) return;
+    const exited = new Promise((resolve) => this.child.once('exit', resolve));
+    this.child.kill('SIGKILL');
+    await exited;
+  }
+
   async stop(): Promise<void> {
-    if (this.child.exitCode !== null) return;
+    if (this.gone) return;
     const exited = new Promise((resolve) => this.child.once('exit', resolve));
     this.child.kill('SIGTERM');
     await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 10_000))]);
-    if (this.child.exitCode === null) this.child.kill('SIGKILL');
+    if (!this.gone) await this.kill();
+  }
+
+  private get gone(): boolean {
+    return this.child.exitCode !== null || this.child.signalCode !== null;
   }
 }
 

@@ -1,11 +1,8 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomInt, randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 
 import { KafkaEventBus, type OutgoingMessage } from '@crest/messaging';
+import { LivestreamIndex, StateTopicReplica, toRetrievedDoc } from '@crest/retrieval';
 import {
   type LivestreamDoc,
   LivestreamDocEmitter,
@@ -17,77 +14,73 @@ import {
 import { encodeSimulatedItem, MarketplaceSimulator } from '@crest/testing';
 import { Client } from '@elastic/elasticsearch';
 
+import { AppProcess, eventually } from '../app-process';
+import { latestStateDocs } from './state-topic';
+
 const brokers = process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092';
 const elasticsearchUrl = process.env['ELASTICSEARCH_URL'] ?? 'http://127.0.0.1:9200';
-const MAIN = join(__dirname, '../../../../dist/apps/event-ingestor/main.js');
+const PORT = 39_741;
+const KILLS = Number(process.env['CRASH_TEST_KILLS'] ?? 20);
+// The simulator runs ahead of the wall clock and partitions catch up unevenly after each restart: no event
+// may count as late, or which ones were dropped would depend on where the kills fell.
 const LATENESS_MS = 3_600_000;
 
 /**
- * The built ingestor as a real process, killed with SIGKILL (no shutdown hook, no final commit) while
- * events flow, then started again. Its Elasticsearch docs must end equal to those of an uninterrupted
- * ingestor (an in-test one, its own group and state topic) over the same log.
+ * The built ingestor as a real process, killed with SIGKILL (no shutdown hook, no final commit) at random
+ * moments while the simulator's events flow through real Kafka, and started again each time. What it
+ * produced must end equal to what an uninterrupted ingestor (in this test, its own group and state topic)
+ * produced from the same log, in all three places it reaches: Elasticsearch, the compacted state topic, and
+ * a memory replica fed from that topic (what feed-api serves from).
  */
 describe('event-ingestor killed with SIGKILL on real Kafka and Elasticsearch', () => {
   const id = randomUUID().slice(0, 8);
   const alias = `crest-int-crash-${id}`;
-  const group = `ingest-crash-${id}`;
   const es = new Client({ node: elasticsearchUrl });
   const bus = new KafkaEventBus({
     brokers: brokers.split(','),
     clientId: 'crash-int-test',
     createTopics: true,
   });
-  let child: { process: ChildProcess; output: string[]; exited: Promise<unknown> } | undefined;
-
-  beforeAll(async () => {
-    if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run \`npx nx build event-ingestor\` first`);
-  });
+  let ingestor: AppProcess | undefined;
 
   afterAll(async () => {
-    child?.process.kill('SIGKILL');
-    await child?.exited;
+    await ingestor?.kill();
     await bus.close();
     await es.indices.delete({ index: `${alias}-*`, ignore_unavailable: true });
     await es.indices.deleteIndexTemplate({ name: `${alias}-template` }).catch(() => undefined);
     await es.close();
   });
 
-  async function startChild(port: number) {
-    const output: string[] = [];
-    const processHandle = spawn(process.execPath, [MAIN], {
-      env: {
-        ...process.env,
-        PORT: String(port),
-        KAFKA_BROKERS: brokers,
-        ELASTICSEARCH_URL: elasticsearchUrl,
-        ELASTICSEARCH_INDEX_ALIAS: alias,
-        INGEST_GROUP_ID: group,
-        EMIT_INTERVAL_MS: '100',
-        ALLOWED_LATENESS_MS: String(LATENESS_MS),
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+  /** Starts the ingestor and waits until it has rebuilt its partitions' state (it consumes after that). */
+  async function startIngestor(): Promise<AppProcess> {
+    const started = await AppProcess.start('event-ingestor', PORT, {
+      KAFKA_BROKERS: brokers,
+      ELASTICSEARCH_URL: elasticsearchUrl,
+      ELASTICSEARCH_INDEX_ALIAS: alias,
+      INGEST_GROUP_ID: `ingest-crash-${id}`,
+      EMIT_INTERVAL_MS: '100',
+      ALLOWED_LATENESS_MS: String(LATENESS_MS),
+      // The broker's minimum: the dead member's partitions move to the restarted one that much sooner.
+      KAFKA_SESSION_TIMEOUT_MS: '6000',
     });
-    processHandle.stdout!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
-    processHandle.stderr!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
-    const exited = new Promise((resolve) => processHandle.once('exit', resolve));
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      if (processHandle.exitCode !== null) throw new Error(`ingestor exited:\n${output.join('')}`);
-      const ready = await fetch(`http://127.0.0.1:${port}/ready`)
-        .then((r) => r.ok)
-        .catch(() => false);
-      if (ready) break;
-      if (Date.now() > deadline) throw new Error(`ingestor not ready in 60 s:\n${output.join('')}`);
-      await sleep(200);
+    try {
+      await eventually('the restarted ingestor to finish its rebuild', () => rebuilt(started), 120_000, 200);
+    } catch (error) {
+      throw new Error(`${(error as Error).message}\n${started.log.slice(-5_000)}`);
     }
-    return { process: processHandle, output, exited };
+    return started;
   }
 
+  const rebuilt = async (app: AppProcess) =>
+    (await app.metric(/^crest_ingest_rebuild_seconds_count (\d+)$/m)) > 0 ? true : undefined;
+  /** Events the ingestor received again although the docs it restored already held them. */
+  const redelivered = (app: AppProcess) => app.metric(/^crest_ingest_redelivered_total (\d+)$/m);
+
   /** This run's docs as Elasticsearch holds them. */
-  async function indexedDocs(streamIds: string[]): Promise<Map<string, LivestreamDoc>> {
+  async function indexedDocs(streamIds: readonly string[]): Promise<Map<string, LivestreamDoc>> {
     await es.indices.refresh({ index: alias }).catch(() => undefined);
     const result = await es
-      .search<LivestreamDoc>({ index: alias, size: 10_000, query: { ids: { values: streamIds } } })
+      .search<LivestreamDoc>({ index: alias, size: 10_000, query: { ids: { values: [...streamIds] } } })
       .catch(() => undefined);
     // The ES sink leaves out a null embedding (dense_vector refuses null).
     const docs = (result?.hits.hits ?? []).map((hit) => hit._source!);
@@ -99,19 +92,11 @@ describe('event-ingestor killed with SIGKILL on real Kafka and Elasticsearch', (
     );
   }
 
-  async function metric(port: number, pattern: RegExp): Promise<number> {
-    const metrics = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text());
-    return Number(pattern.exec(metrics)?.[1] ?? 0);
-  }
-  /** Events the restarted ingestor received again although its restored docs held them. */
-  const redelivered = (port: number) => metric(port, /^crest_ingest_redelivered_total (\d+)$/m);
-  /** Rebuilds done (the first one replays the retained hour of every partition, which takes a while). */
-  const rebuilds = (port: number) => metric(port, /^crest_ingest_rebuild_seconds_count (\d+)$/m);
-
-  it('resumes after each kill and ends with the docs of an uninterrupted run', async () => {
+  it(`resumes after each of ${KILLS} kills and ends with the docs of an uninterrupted run`, async () => {
     const simulator = new MarketplaceSimulator({
       seed: randomInt(1, 2 ** 31), // stream ids of their own, whatever earlier runs left on the topics
-      eventsPerSecond: 200,
+      // Each restart replays the hour retained so far: a lighter load keeps the 20 restarts quick.
+      eventsPerSecond: 100,
       targetLiveStreams: 20,
       malformedRate: 0.01,
     });
@@ -138,100 +123,113 @@ describe('event-ingestor killed with SIGKILL on real Kafka and Elasticsearch', (
       fromBeginning: true,
     });
 
-    const port = await freePort();
-    child = await startChild(port);
-    // A simulated second every 200 ms, until at least a minute went out and a kill fell where it should.
-    let enough = false;
+    ingestor = await startIngestor();
+    // A simulated second every 400 ms for as long as the kills go on: every kill falls while events flow.
+    let killing = true;
     let seconds = 0;
     const publishing = (async () => {
-      while ((!enough || seconds < 60) && seconds < 240) {
+      while (killing || seconds < 30) {
         const second = simulator.advance(1_000).map(encodeSimulatedItem);
         await bus.publish(second);
         published.push(...second);
         seconds++;
-        await sleep(200);
+        await sleep(400);
       }
     })();
 
     const started = Date.now();
     const phase = (what: string) => process.stdout.write(`crash test +${Date.now() - started} ms: ${what}\n`);
-    let kills = 0;
+    const restartsMs: number[] = [];
     let killsBetweenWriteAndCommit = 0;
     try {
-      // A kill at a random moment while events flow; it fell between sink write and commit when the
-      // restarted ingestor gets events again that the docs it restored already hold.
-      while (kills < 5 && killsBetweenWriteAndCommit < 1) {
-        await sleep(1_000 + randomInt(2_000));
-        if ((await indexedDocs(streamIds())).size === 0) continue;
-        child.process.kill('SIGKILL');
-        await child.exited;
-        kills++;
-        phase(`killed after ${seconds} simulated seconds`);
-        child = await startChild(port);
-        const rebuilt = Date.now() + 90_000;
-        while ((await rebuilds(port)) === 0 && Date.now() < rebuilt) await sleep(250);
-        const deadline = Date.now() + 5_000;
-        while ((await redelivered(port)) === 0 && Date.now() < deadline) await sleep(250);
-        const again = await redelivered(port);
-        if (again > 0) killsBetweenWriteAndCommit++;
-        phase(`restarted; ${again} events delivered again that the restored docs held`);
+      await eventually(
+        'the first docs in Elasticsearch',
+        async () => ((await indexedDocs(streamIds())).size > 0 ? true : undefined),
+        60_000,
+        250,
+      );
+      for (let kill = 1; kill <= KILLS; kill++) {
+        await sleep(500 + randomInt(2_500));
+        // The kill fell between a sink write and its commit when the restarted ingestor got events again
+        // that the docs it restored already held; read now, since the count is per process.
+        if ((await redelivered(ingestor)) > 0) killsBetweenWriteAndCommit++;
+        await ingestor.kill();
+        const killedAt = Date.now();
+        ingestor = await startIngestor();
+        restartsMs.push(Date.now() - killedAt);
+        phase(`kill ${kill} after ${seconds} simulated seconds; resumed in ${restartsMs.at(-1)} ms`);
       }
-      enough = true;
+      await sleep(1_000);
+      if ((await redelivered(ingestor)) > 0) killsBetweenWriteAndCommit++;
+      killing = false;
       await publishing;
-      phase('all published');
+      phase(`all ${published.length} messages published`);
 
       const ids = streamIds();
       const expected = () =>
         new Map(
-          reference
-            .all()
-            .filter((doc) => ids.includes(doc.livestreamId))
-            .map((d) => [d.livestreamId, d]),
+          reference.all().flatMap((doc) => (ids.includes(doc.livestreamId) ? [[doc.livestreamId, doc]] : [])),
         );
-      let actual = new Map<string, LivestreamDoc>();
+      const same = (actual: Map<string, LivestreamDoc>) =>
+        isDeepStrictEqual(asJson(sorted(actual)), asJson(sorted(expected())));
+      let indexed = new Map<string, LivestreamDoc>();
       const deadline = Date.now() + 180_000;
       while (Date.now() < deadline) {
-        actual = await indexedDocs(ids);
-        const same = isDeepStrictEqual(asJson(sorted(actual)), asJson(sorted(expected())));
-        if (actual.size === ids.length && same) break;
+        indexed = await indexedDocs(ids);
+        if (same(indexed)) break;
         await sleep(1_000);
       }
+      phase('Elasticsearch converged');
 
       process.stdout.write(
-        `crash test: ${kills} kills (${killsBetweenWriteAndCommit} between sink write and commit), ` +
-          `${ids.length} streams, ${published.length} messages\n`,
+        `crash test: ${KILLS} kills (${killsBetweenWriteAndCommit} between sink write and commit), ` +
+          `restart to resumed p50 ${percentile(restartsMs, 0.5)} ms, max ${Math.max(...restartsMs)} ms; ` +
+          `${ids.length} streams, ${published.length} messages, ${seconds} simulated seconds\n`,
       );
-      phase('converged');
-      expect(kills).toBeGreaterThan(0);
       expect(killsBetweenWriteAndCommit).toBeGreaterThan(0);
-      expect(sorted(actual)).toEqual(sorted(expected()));
+      expect(sorted(indexed)).toEqual(sorted(expected()));
+      expect(sorted(await latestStateDocs(bus, ids))).toEqual(sorted(expected()));
+
+      // What feed-api would serve: a replica of the ingestor's state topic, read from its start.
+      const replicaIndex = new LivestreamIndex();
+      const replica = new StateTopicReplica(bus, replicaIndex);
+      await replica.start();
+      try {
+        await replica.caughtUp(60_000);
+        const replicated = [...ids]
+          .sort((a, b) => a.localeCompare(b))
+          .flatMap((streamId) => {
+            const doc = replicaIndex.get(streamId);
+            return doc ? [asJson(doc)] : [];
+          });
+        expect(replicated).toEqual(sorted(expected()).map((doc) => asJson(toRetrievedDoc(doc))));
+        expect(replica.stats.deadLettered).toBe(0);
+      } finally {
+        await replica.stop();
+      }
     } catch (error) {
-      process.stderr.write(`ingestor output:\n${child.output.join('').slice(-5_000)}\n`);
+      process.stderr.write(`ingestor output:\n${ingestor.log.slice(-5_000)}\n`);
       throw error;
     } finally {
+      killing = false;
+      await publishing;
       await referenceEmitter.stop();
       await referenceRun.close();
     }
-  }, 600_000);
+  }, 900_000);
 });
 
 function sorted(docs: Map<string, LivestreamDoc>): LivestreamDoc[] {
   return [...docs.values()].sort((a, b) => a.livestreamId.localeCompare(b.livestreamId));
 }
 
+function percentile(values: readonly number[], q: number): number {
+  const ordered = [...values].sort((a, b) => a - b);
+  return ordered[Math.min(ordered.length - 1, Math.floor(q * ordered.length))] ?? 0;
+}
+
 const asJson = (value: unknown): unknown => JSON.parse(JSON.stringify(value));
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
