@@ -1,4 +1,5 @@
 export * from './lib/make-event';
+export * from './lib/malformed-fuzzer';
 export { SIMULATED_CATEGORIES } from './lib/marketplace-catalog';
 export * from './lib/marketplace-simulator';
 export * from './lib/run-simulator';
