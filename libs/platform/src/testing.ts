@@ -1,8 +1,12 @@
 import 'reflect-metadata';
 
 import { type DynamicModule } from '@nestjs/common';
-import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
+
+import { httpAdapter } from './lib/bootstrap';
+
+export { HTTP_BODY_LIMIT_BYTES } from './lib/bootstrap';
 
 /**
  * Boots an app's root module on Fastify, as main.ts does but without listening; use `app.inject`.
@@ -14,7 +18,7 @@ export async function createTestApp(
   configure?: (app: NestFastifyApplication) => Promise<void>,
 ): Promise<NestFastifyApplication> {
   const moduleRef = await Test.createTestingModule({ imports: [rootModule] }).compile();
-  const app = moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter());
+  const app = moduleRef.createNestApplication<NestFastifyApplication>(httpAdapter());
   app.enableShutdownHooks();
   await configure?.(app);
   await app.init();

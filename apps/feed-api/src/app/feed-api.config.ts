@@ -173,6 +173,13 @@ export class FeedApiConfig extends BaseAppConfig {
   @MinLength(16, { message: 'FEED_SECRET must be at least 16 characters' })
   FEED_SECRET = randomBytes(24).toString('base64url');
 
+  /** How long a page cursor stays valid (it is also bound to the viewer it was issued to). */
+  @Type(() => Number)
+  @IsInt({ message: 'CURSOR_TTL_SECONDS must be an integer' })
+  @Min(60)
+  @Max(86_400)
+  CURSOR_TTL_SECONDS = 3_600;
+
   /**
    * Mercurius's cache of parsed and validated queries. Tests turn it off: mercurius loads it with a dynamic
    * import, which Jest's CommonJS runtime cannot run.

@@ -5,6 +5,14 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { type BaseAppConfig, LOG_LEVELS } from './base-app.config';
 import { ConfigValidationError } from './load-config';
 
+/** Largest request body any app accepts; a bigger one is answered 413 before it is read further. */
+export const HTTP_BODY_LIMIT_BYTES = 1024 * 1024;
+
+/** The Fastify adapter every app runs on (and tests boot on), with the body limit. */
+export function httpAdapter(): FastifyAdapter {
+  return new FastifyAdapter({ bodyLimit: HTTP_BODY_LIMIT_BYTES });
+}
+
 export interface BootstrapOptions<C extends BaseAppConfig> {
   name: string;
   /** Builds the root module from the validated config, so modules get options, never `process.env`. */
@@ -42,7 +50,7 @@ export async function bootstrapApp<C extends BaseAppConfig>(
   });
   const app = await NestFactory.create<NestFastifyApplication>(
     options.module(config) as never,
-    new FastifyAdapter({ bodyLimit: 1024 * 1024 }),
+    httpAdapter(),
     { logger },
   );
   app.enableShutdownHooks();

@@ -1,4 +1,4 @@
-import { createTestApp } from '@crest/platform/testing';
+import { createTestApp, HTTP_BODY_LIMIT_BYTES } from '@crest/platform/testing';
 import { type NestFastifyApplication } from '@nestjs/platform-fastify';
 
 import { AppModule } from '../app.module';
@@ -79,5 +79,60 @@ describe('feed-api limits: complexity and rate', () => {
     expect((await post(small, 'rate-b')).statusCode).toBe(200);
     for (let i = 0; i < 5; i++)
       expect((await app.inject({ method: 'GET', url: '/health' })).statusCode).toBe(200);
+  });
+
+  it('refuses a query deeper than the limit (a nested introspection, the classic one) with a clear error', async () => {
+    // The feed's own types do not nest past the limit; introspection's types-of-types do.
+    let ofType = 'name';
+    for (let i = 0; i < 10; i++) ofType = `ofType { ${ofType} }`;
+    const answer = (
+      await post(`{ __schema { types { fields { type { ${ofType} } } } } }`, 'depth-1')
+    ).json() as GraphQLAnswer;
+    expect(answer.data ?? null).toBeNull();
+    expect(answer.errors?.[0]).toMatchObject({ message: expect.stringMatching(/depth/i) });
+  });
+
+  it('refuses a body over the 1 MiB limit with 413 before reading it, and still answers after', async () => {
+    const huge = JSON.stringify({
+      query: `{ homeFeed(first: 1) { edges { cursor } } }`,
+      pad: 'x'.repeat(HTTP_BODY_LIMIT_BYTES),
+    });
+    const refused = await app.inject({
+      method: 'POST',
+      url: '/graphql',
+      headers: { 'content-type': 'application/json', 'x-crest-user-id': 'body-1' },
+      payload: huge,
+    });
+    expect(refused.statusCode).toBe(413);
+    // Mercurius answers it as a GraphQL error, like the rate limit.
+    expect((refused.json() as GraphQLAnswer).errors?.[0]?.message).toBe('Request body is too large');
+    expect((await post('{ homeFeed(first: 1) { edges { cursor } } }', 'body-1')).statusCode).toBe(200);
+  });
+
+  it('refuses malformed request bodies with 400 and a reason', async () => {
+    const notJson = await app.inject({
+      method: 'POST',
+      url: '/graphql',
+      headers: { 'content-type': 'application/json', 'x-crest-user-id': 'body-2' },
+      payload: '{"query": "{ homeFeed { edges',
+    });
+    expect(notJson.statusCode).toBe(400);
+    const noQuery = await app.inject({
+      method: 'POST',
+      url: '/graphql',
+      headers: { 'content-type': 'application/json', 'x-crest-user-id': 'body-3' },
+      payload: JSON.stringify({ variables: {} }),
+    });
+    expect(noQuery.statusCode).toBe(400);
+    expect(JSON.stringify(noQuery.json())).toMatch(/query/i);
+  });
+
+  it('holds a flood from one client to its rate: of 200 requests in a burst, 3 are served', async () => {
+    const small = '{ homeFeed(first: 1) { edges { cursor } } }';
+    const statuses = await Promise.all(
+      Array.from({ length: 200 }, () => post(small, 'flood-a').then((r) => r.statusCode)),
+    );
+    const tally = statuses.reduce<Record<number, number>>((t, s) => ({ ...t, [s]: (t[s] ?? 0) + 1 }), {});
+    expect(tally).toEqual({ 200: 3, 429: 197 });
   });
 });

@@ -131,6 +131,24 @@ describe('homeFeed over GraphQL (embedded mode)', () => {
     ).toBeUndefined();
   });
 
+  it("refuses a cursor replayed by another viewer, and accepts the owner's again", async () => {
+    const first = await query(HOME, { first: 1 }, 'cursor-owner');
+    const cursor = (first.data!['homeFeed'] as { pageInfo: { endCursor: string } }).pageInfo.endCursor;
+
+    const replayed = await query(HOME, { after: cursor }, 'someone-else');
+    expect(replayed.errors?.[0]).toMatchObject({
+      message: 'invalid cursor: it was issued to another viewer',
+      extensions: { code: 'BAD_USER_INPUT', argument: 'after' },
+    });
+    expect((await query(HOME, { after: cursor })).errors?.[0]?.message).toBe(
+      'invalid cursor: it was issued to another viewer',
+    );
+    // A retry by its owner (a lost response) pages the same way.
+    expect((await query(HOME, { after: cursor }, 'cursor-owner')).errors).toBeUndefined();
+    // The viewer id is not readable from the cursor.
+    expect(Buffer.from(cursor.split('.')[0]!, 'base64url').toString()).not.toContain('cursor-owner');
+  });
+
   it('keeps the committed schema.gql equal to the code-first schema', () => {
     const schema = printSchema(app.get(GraphQLSchemaHost).schema);
     if (process.env['UPDATE_SCHEMA'] === '1') writeFileSync(SCHEMA_FILE, `${schema}\n`);

@@ -29,8 +29,9 @@ export class FeedResolver {
     @Args('after', { type: () => String, nullable: true }) after: string | null,
   ): Promise<CarouselConnection> {
     checkFirst('first', first, MAX_CAROUSELS_PER_PAGE);
-    const page = await this.feed.homeFeed(viewer(context), first, this.decode(after, 'home'));
-    return this.connection(page, (carousel) => this.toCarousel(carousel));
+    const user = viewer(context);
+    const page = await this.feed.homeFeed(user, first, this.decode(after, 'home', user));
+    return this.connection(page, user, (carousel) => this.toCarousel(carousel, user));
   }
 
   @Query(() => LivestreamCardConnection, {
@@ -44,25 +45,26 @@ export class FeedResolver {
     @Args('after', { type: () => String, nullable: true }) after: string | null,
   ): Promise<LivestreamCardConnection> {
     checkFirst('first', first, MAX_ITEMS_PER_PAGE);
-    const page = await this.feed.carousel(viewer(context), id, first, this.decode(after, id));
-    return this.connection(page, toCard);
+    const user = viewer(context);
+    const page = await this.feed.carousel(user, id, first, this.decode(after, id, user));
+    return this.connection(page, user, toCard);
   }
 
-  private toCarousel(carousel: ComposedCarousel): Carousel {
+  private toCarousel(carousel: ComposedCarousel, user: string): Carousel {
     const page = this.feed.itemsPage(carousel.id, carousel.items, carousel.more.length > 0, []);
     return {
       id: carousel.id,
       title: carousel.title,
       layout: carousel.layout,
       servedBy: carousel.servedBy,
-      items: this.connection(page, toCard),
+      items: this.connection(page, user, toCard),
     };
   }
 
-  private decode(cursor: string | null | undefined, scope: string): FeedCursorState | null {
+  private decode(cursor: string | null | undefined, scope: string, user: string): FeedCursorState | null {
     if (cursor === null || cursor === undefined) return null;
     try {
-      return this.feed.cursors.decode(cursor, scope);
+      return this.feed.cursors.decode(cursor, scope, user);
     } catch (error) {
       if (error instanceof InvalidCursorError)
         throw new GraphQLError(error.message, { extensions: { code: 'BAD_USER_INPUT', argument: 'after' } });
@@ -74,20 +76,20 @@ export class FeedResolver {
    * A Relay connection whose cursors are signed only when the query selects them (getters): signing one
    * per edge, each listing everything served before it, was a large share of a homeFeed request.
    */
-  private connection<T, N>(page: FeedPage<T>, toNode: (value: T) => N) {
+  private connection<T, N>(page: FeedPage<T>, user: string, toNode: (value: T) => N) {
     const cursors = this.feed.cursors;
     const last = page.nodes.length - 1;
     return {
       edges: page.nodes.map((value, i) => ({
         get cursor() {
-          return cursors.encode(page.stateAt(i));
+          return cursors.encode(page.stateAt(i), user);
         },
         node: toNode(value),
       })),
       pageInfo: {
         hasNextPage: page.hasNextPage,
         get endCursor() {
-          return last >= 0 ? cursors.encode(page.stateAt(last)) : null;
+          return last >= 0 ? cursors.encode(page.stateAt(last), user) : null;
         },
       },
     };

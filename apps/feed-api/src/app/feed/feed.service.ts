@@ -109,7 +109,7 @@ export class FeedService implements OnApplicationBootstrap, OnApplicationShutdow
       trackingSecret: config.FEED_SECRET,
       metrics: this.metrics,
     });
-    this.cursors = new FeedCursors(config.FEED_SECRET);
+    this.cursors = new FeedCursors(config.FEED_SECRET, { ttlMs: config.CURSOR_TTL_SECONDS * 1_000 });
     this.exposures = new ExposureLog(bus, { topic: EXPOSURES_TOPIC });
     this.switches = new BackendSwitchListener(bus, this.backends, {
       log: (m) => this.logger.log(m),
