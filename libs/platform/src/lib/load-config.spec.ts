@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 
 import { Transform, Type } from 'class-transformer';
-import { IsBoolean, IsInt, IsOptional, IsString, Min, MinLength } from 'class-validator';
+import { IsBoolean, IsInt, IsOptional, IsString, Matches, Min, MinLength } from 'class-validator';
 
 import { BaseAppConfig } from './base-app.config';
 import { ConfigValidationError, loadConfig, parseBoolean } from './load-config';
@@ -24,6 +24,10 @@ class ExampleConfig extends BaseAppConfig {
   @IsString()
   @MinLength(10, { message: 'API_TOKEN must be long' })
   API_TOKEN?: string;
+
+  @IsOptional()
+  @Matches(/^postgres:\/\/\S+$/, { message: 'DATABASE_URL must be a postgres:// URL' })
+  DATABASE_URL?: string;
 }
 
 describe('loadConfig', () => {
@@ -75,5 +79,15 @@ describe('loadConfig', () => {
       ].join('\n'),
     );
     expect((caught as Error).message).not.toContain('hunter2');
+  });
+
+  it('masks the password of a URL it echoes', () => {
+    expect(() =>
+      loadConfig(
+        ExampleConfig,
+        { DATABASE_URL: 'postgres://crest:s3cr3t-pw@db:5432/crest extra' },
+        'example',
+      ),
+    ).toThrow('DATABASE_URL must be a postgres:// URL (got "postgres://crest:***@db:5432/crest extra")');
   });
 });

@@ -43,11 +43,16 @@ function describe(errors: ValidationError[], env: Record<string, string | undefi
           ? 'not set'
           : SECRET_KEY.test(error.property)
             ? 'got ***'
-            : `got "${raw}"`;
+            : `got "${withoutUrlPasswords(raw)}"`;
       const rules = Object.values(error.constraints ?? {}).join('; ');
       return `${error.property}: ${rules} (${shown})`;
     })
     .sort();
+}
+
+/** `scheme://user:password@host` → `scheme://user:***@host`, wherever it appears in `text`. */
+function withoutUrlPasswords(text: string): string {
+  return text.replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@]*:)[^\s@]*@/gi, '$1***@');
 }
 
 /** Parses a comma-separated env value into trimmed, non-empty items. */
