@@ -298,7 +298,7 @@ describe('Experiments from a GrowthBook API host', () => {
     });
     expect(cached.status()).toMatchObject({
       source: 'disk-cache',
-      lastError: `${apiHost}/api/features/sdk-test answered 503`,
+      lastError: `${apiHost}/api/features/<client key> answered 503`,
     });
     expect(order(cached.forRequest({ userId: 'u', newUser: false }).feedConfig().config)).toEqual([
       'trending',

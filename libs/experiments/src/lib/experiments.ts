@@ -311,7 +311,9 @@ export class Experiments {
     const { apiHost, clientKey, fetchTimeoutMs } = this.options;
     const url = `${apiHost!.replace(/\/$/, '')}/api/features/${encodeURIComponent(clientKey!)}`;
     const response = await fetch(url, { signal: AbortSignal.timeout(fetchTimeoutMs ?? 5_000) });
-    if (!response.ok) throw new Error(`${url} answered ${response.status}`);
+    // The client key stays out of the message: it is logged and shown on the admin console.
+    if (!response.ok)
+      throw new Error(`${apiHost!.replace(/\/$/, '')}/api/features/<client key> answered ${response.status}`);
     return (await response.json()) as FeatureApiResponse;
   }
 
