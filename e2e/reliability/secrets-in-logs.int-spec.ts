@@ -1,5 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+import { type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -17,6 +19,17 @@ function withPassword(url: string, password: string): string {
   const parsed = new URL(url);
   parsed.password = password;
   return parsed.toString();
+}
+
+/** An HTTP server on a free port that answers every request with `status`. */
+async function failingHttpServer(status: number): Promise<{ url: string; close: () => Promise<void> }> {
+  const server = createServer((_request, response) => response.writeHead(status).end());
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
 }
 
 function leaks(log: string, secrets: Record<string, string>): string[] {
@@ -48,12 +61,13 @@ describe('secrets never reach the logs', () => {
       ADMIN_SESSION_SECRET: canary('session-secret-of-32-characters'),
       ADMIN_DATABASE_PASSWORD: canary('db-password'),
     };
+    const growthbook = await failingHttpServer(503);
     const feed = await FeedApiProcess.startFeedApi(39_751, {
       LOG_LEVEL: 'verbose',
       FEED_SECRET: secrets.FEED_SECRET,
       FEED_API_OPS_TOKEN: secrets.FEED_API_OPS_TOKEN,
-      // Unreachable: the fetch fails and is logged, with the built-in config serving meanwhile.
-      GROWTHBOOK_API_HOST: 'http://127.0.0.1:9',
+      // Answers 503: the failed fetch is logged, with the built-in config serving meanwhile.
+      GROWTHBOOK_API_HOST: growthbook.url,
       GROWTHBOOK_CLIENT_KEY: secrets.GROWTHBOOK_CLIENT_KEY,
       GROWTHBOOK_REFRESH_MS: '1000',
       GROWTHBOOK_CACHE_FILE: join(tmpdir(), `crest-canary-growthbook-${schema}.json`),
@@ -108,8 +122,8 @@ describe('secrets never reach the logs', () => {
     // Let the failing GrowthBook refreshes log a few times.
     await new Promise((resolve) => setTimeout(resolve, 3_000));
 
-    await Promise.all([feed.stop(), admin.stop()]);
-    expect(feed.log).toMatch(/growthbook/i); // the unreachable GrowthBook was logged, only without its key
+    await Promise.all([feed.stop(), admin.stop(), growthbook.close()]);
+    expect(feed.log).toMatch(/growthbook refresh failed.*answered 503/i); // logged, only without its key
     expect(leaks(feed.log, secrets)).toEqual([]);
     expect(leaks(admin.log, secrets)).toEqual([]);
   });
