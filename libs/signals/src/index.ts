@@ -7,6 +7,7 @@ export * from './lib/seller-features';
 export * from './lib/signal-definitions';
 export * from './lib/signal-pipeline';
 export * from './lib/sinks/elasticsearch-doc.sink';
+export * from './lib/sinks/elasticsearch-rebuild';
 export * from './lib/sinks/event-sink.port';
 export * from './lib/sinks/livestream-doc-sink.port';
 export * from './lib/sinks/memory-doc.sink';

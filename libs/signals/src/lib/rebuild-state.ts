@@ -13,8 +13,8 @@ import {
   type PartitionPosition,
 } from '@crest/messaging';
 
-import { type LivestreamDoc } from './livestream-doc';
 import { type SignalPipeline } from './signal-pipeline';
+import { readLatestDocs } from './sinks/state-topic-doc.sink';
 import { type UserSignalsShare, userSignalsSourceOf } from './user-signals';
 
 export interface RebuildReport {
@@ -121,21 +121,8 @@ async function restoreAndReplay(
 ): Promise<void> {
   const { bus, pipeline } = options;
   const stateTopic = options.stateTopic ?? LIVESTREAM_STATE_TOPIC;
-  const latest = new Map<string, LivestreamDoc | null>();
-  const stateParts = await bus.partitionCount(stateTopic);
-  await bus.readRange(
-    Array.from({ length: stateParts }, (_, partition) => ({ topic: stateTopic, partition })),
-    (messages) => {
-      for (const message of messages) {
-        if (message.key === null || !isGainedStream(message.key)) continue;
-        latest.set(
-          message.key,
-          message.tombstone ? null : (JSON.parse(message.value.toString()) as LivestreamDoc),
-        );
-      }
-    },
-  );
-  for (const doc of latest.values()) if (doc && pipeline.restore(doc)) report.restoredDocs++;
+  const latest = await readLatestDocs(bus, { topic: stateTopic, include: isGainedStream });
+  for (const doc of latest.values()) if (pipeline.restore(doc)) report.restoredDocs++;
 
   const shares = new Map<string, UserSignalsShare | null>();
   const userSignalsTopic = options.userSignalsTopic ?? USER_SIGNALS_TOPIC;

@@ -33,6 +33,22 @@ export class ElasticsearchDocSink implements LivestreamDocSink {
 
   /** Creates the index template, the first index and the alias when they do not exist. */
   async ensureIndex(): Promise<void> {
+    await this.ensureTemplate();
+    const exists = await this.client.indices.existsAlias({ name: this.alias });
+    if (!exists)
+      await this.client.indices.create({
+        index: `${this.alias}-v1`,
+        aliases: { [this.alias]: { is_write_index: true } },
+      });
+  }
+
+  /** How soon a write becomes searchable, as the template sets it. */
+  get refreshInterval(): string {
+    return this.options.refreshInterval;
+  }
+
+  /** Creates or updates the template every `<alias>-*` index is made from (mappings and settings). */
+  async ensureTemplate(): Promise<void> {
     const { alias, embeddingDims, refreshInterval } = this.options;
     await this.client.indices.putIndexTemplate({
       name: `${alias}-template`,
@@ -82,12 +98,6 @@ export class ElasticsearchDocSink implements LivestreamDocSink {
         },
       },
     });
-    const exists = await this.client.indices.existsAlias({ name: alias });
-    if (!exists)
-      await this.client.indices.create({
-        index: `${alias}-v1`,
-        aliases: { [alias]: { is_write_index: true } },
-      });
   }
 
   async write(changes: DocChanges): Promise<void> {

@@ -1,6 +1,7 @@
 import { LIVESTREAM_STATE_TOPIC, USER_SIGNALS_TOPIC } from '@crest/event-schemas';
 import { type EventBus } from '@crest/messaging';
 
+import { type LivestreamDoc } from '../livestream-doc';
 import { type DocChanges } from '../signal-pipeline';
 import { type LivestreamDocSink } from './livestream-doc-sink.port';
 
@@ -46,4 +47,33 @@ export class StateTopicDocSink implements LivestreamDocSink {
       ...changes.deletions.map((id) => ({ topic: this.topic, key: id, value: null })),
     ]);
   }
+}
+
+/**
+ * The newest doc of each stream on a livestream state topic, read from its start to its current end (a
+ * tombstone removes the stream). `include` filters by key before a doc is parsed.
+ */
+export async function readLatestDocs(
+  bus: EventBus,
+  options: { topic?: string; include?: (livestreamId: string) => boolean } = {},
+): Promise<Map<string, LivestreamDoc>> {
+  const topic = options.topic ?? LIVESTREAM_STATE_TOPIC;
+  const include = options.include ?? (() => true);
+  const latest = new Map<string, LivestreamDoc | null>();
+  const partitions = await bus.partitionCount(topic);
+  await bus.readRange(
+    Array.from({ length: partitions }, (_, partition) => ({ topic, partition })),
+    (messages) => {
+      for (const message of messages) {
+        if (message.key === null || !include(message.key)) continue;
+        latest.set(
+          message.key,
+          message.tombstone ? null : (JSON.parse(message.value.toString()) as LivestreamDoc),
+        );
+      }
+    },
+  );
+  const docs = new Map<string, LivestreamDoc>();
+  for (const [id, doc] of latest) if (doc) docs.set(id, doc);
+  return docs;
 }
