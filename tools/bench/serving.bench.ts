@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
 import { type BenchRow, latencyHistogram, percentiles, report } from './bench-report';
+import { fixedRateLoad } from './fixed-rate';
 
 const { values } = parseArgs({
   options: {
@@ -70,36 +71,25 @@ async function fixedRate(name: string, rate: number, seconds: number): Promise<B
   const histogram = latencyHistogram();
   let errors = 0;
   let done = 0;
-  const total = Math.round(rate * seconds);
-  const interval = 1000 / rate;
-  const started = performance.now();
-  const inFlight = new Set<Promise<void>>();
-  for (let i = 0; i < total; i++) {
-    const scheduled = started + i * interval;
-    const wait = scheduled - performance.now();
-    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-    const request = post(i % 4 === 0 ? undefined : `bench-user-${i % 500}`)
-      .then(async (response) => {
-        const body = (await response.json()) as { errors?: unknown[] };
-        if (!response.ok || body.errors) errors++;
-      })
-      .catch(() => {
-        errors++;
-      })
-      .finally(() => {
-        histogram.recordValue(Math.max(1, Math.round((performance.now() - scheduled) * 1000)));
-        done++;
-        inFlight.delete(request);
-      });
-    inFlight.add(request);
-  }
-  await Promise.all(inFlight);
-  const elapsed = (performance.now() - started) / 1000;
+  const { elapsedSeconds } = await fixedRateLoad({
+    rate,
+    seconds,
+    send: async (i) => {
+      const response = await post(i % 4 === 0 ? undefined : `bench-user-${i % 500}`);
+      const body = (await response.json()) as { errors?: unknown[] };
+      return response.ok && !body.errors;
+    },
+    onResult: (ok, latencyMs) => {
+      if (!ok) errors++;
+      histogram.recordValue(Math.max(1, Math.round(latencyMs * 1000)));
+      done++;
+    },
+  });
   return {
     name,
     items: done,
-    seconds: elapsed,
-    throughputPerSecond: done / elapsed,
+    seconds: elapsedSeconds,
+    throughputPerSecond: done / elapsedSeconds,
     latencyUs: percentiles(histogram, 'homeFeed, from scheduled send'),
     notes: errors > 0 ? `${errors} errors` : undefined,
   };
