@@ -1,5 +1,6 @@
 import { PlatformModule } from '@crest/platform';
 import { type DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
 import { GraphQLModule } from '@nestjs/graphql';
 import { MercuriusDriver, type MercuriusDriverConfig } from '@nestjs/mercurius';
 import { NoSchemaIntrospectionCustomRule } from 'graphql';
@@ -7,6 +8,7 @@ import { NoSchemaIntrospectionCustomRule } from 'graphql';
 import { EmbeddedMarketplaceService, FEED_API_CONFIG } from './embedded/embedded-marketplace.service';
 import { eventBusProvider } from './embedded/event-bus.provider';
 import { MarketplaceController } from './embedded/marketplace.controller';
+import { ClientErrorsFilter } from './feed/client-errors.filter';
 import { FeedResolver } from './feed/feed.resolver';
 import { FeedService } from './feed/feed.service';
 import { FeedMetricsController } from './feed/feed-metrics.controller';
@@ -58,6 +60,7 @@ export class AppModule {
         FeedService,
         FeedResolver,
         OpsGuard,
+        { provide: APP_FILTER, useClass: ClientErrorsFilter },
       ],
     };
   }

@@ -2,6 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { createTestApp } from '@crest/platform/testing';
+import { Logger } from '@nestjs/common';
 import { GraphQLSchemaHost } from '@nestjs/graphql';
 import { type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { printSchema } from 'graphql';
@@ -129,6 +130,19 @@ describe('homeFeed over GraphQL (embedded mode)', () => {
     expect(
       (await query('{ homeFeed { edges { node { items { edges { node { id } } } } } } }')).errors,
     ).toBeUndefined();
+  });
+
+  it('answers a refused request in `errors` without logging it as a server error', async () => {
+    const logged = jest.spyOn(Logger.prototype, 'error');
+    try {
+      const answer = await query(HOME, { after: 'not.a-cursor' });
+      expect(answer.errors?.[0]?.message).toBe(
+        'invalid cursor: signature does not match (tampered, or from another deployment)',
+      );
+      expect(logged).not.toHaveBeenCalled();
+    } finally {
+      logged.mockRestore();
+    }
   });
 
   it("refuses a cursor replayed by another viewer, and accepts the owner's again", async () => {
