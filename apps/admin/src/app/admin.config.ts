@@ -7,7 +7,10 @@ import {
   IsBrokerList,
   IsConsumerGroupId,
   IsHttpUrl,
+  IsOptionalSecret,
   IsPort,
+  IsPostgresUrl,
+  IsSqlIdentifier,
   loadConfig,
   splitList,
 } from '@crest/platform';
@@ -37,15 +40,11 @@ export class AdminConfig extends BaseAppConfig {
   KAFKA_BROKERS?: string[];
 
   /** Read-only access. At least 24 characters. */
-  @IsOptional()
-  @IsString()
-  @MinLength(24, { message: 'ADMIN_VIEWER_TOKEN must be at least 24 characters' })
+  @IsOptionalSecret(24)
   ADMIN_VIEWER_TOKEN?: string;
 
   /** Read access plus the operator actions. At least 24 characters, and not the viewer's. */
-  @IsOptional()
-  @IsString()
-  @MinLength(24, { message: 'ADMIN_OPERATOR_TOKEN must be at least 24 characters' })
+  @IsOptionalSecret(24)
   ADMIN_OPERATOR_TOKEN?: string;
 
   /** Where generated tokens go when the two above are unset. */
@@ -71,11 +70,10 @@ export class AdminConfig extends BaseAppConfig {
    * The audit log's PostgreSQL. Unset: operator actions are refused (nothing unaudited), reads still work.
    */
   @IsOptional()
-  @Matches(/^postgres(ql)?:\/\/\S+$/, { message: 'ADMIN_DATABASE_URL must be a postgres:// URL' })
+  @IsPostgresUrl()
   ADMIN_DATABASE_URL?: string;
 
-  @IsString()
-  @Matches(/^[a-z_][a-z0-9_]{0,62}$/, { message: 'ADMIN_DATABASE_SCHEMA must be a lowercase SQL identifier' })
+  @IsSqlIdentifier()
   ADMIN_DATABASE_SCHEMA = 'crest_admin';
 
   /**
@@ -93,9 +91,7 @@ export class AdminConfig extends BaseAppConfig {
   ADMIN_INGESTOR_URL = 'http://127.0.0.1:3001';
 
   /** feed-api's FEED_API_OPS_TOKEN, for its /internal/* routes (explain, experiments). */
-  @IsOptional()
-  @IsString()
-  @MinLength(24, { message: 'FEED_API_OPS_TOKEN must be at least 24 characters' })
+  @IsOptionalSecret(24)
   FEED_API_OPS_TOKEN?: string;
 
   /** The GrowthBook app the experiments page links to. */

@@ -3,11 +3,14 @@ import {
   IsBrokerList,
   IsConsumerGroupId,
   IsHttpUrl,
+  IsIndexName,
   IsPort,
+  IsPostgresUrl,
+  IsSqlIdentifier,
   loadConfig,
 } from '@crest/platform';
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { IsInt, IsOptional, Max, Min } from 'class-validator';
 
 export class EventIngestorConfig extends BaseAppConfig {
   @IsPort()
@@ -24,17 +27,15 @@ export class EventIngestorConfig extends BaseAppConfig {
 
   /** Set: the pull model's store (docs, raw events, minute rollups, follows) on this PostgreSQL 14+. */
   @IsOptional()
-  @Matches(/^postgres(ql)?:\/\/\S+$/, { message: 'PULL_MODEL_DATABASE_URL must be a postgres:// URL' })
+  @IsPostgresUrl()
   PULL_MODEL_DATABASE_URL?: string;
 
   /** The schema holding the pull model's tables (created and migrated at start). */
-  @IsString()
-  @Matches(/^[a-z_][a-z0-9_]{0,62}$/, { message: 'PULL_MODEL_SCHEMA must be a lowercase SQL identifier' })
+  @IsSqlIdentifier()
   PULL_MODEL_SCHEMA = 'crest';
 
   /** Alias the Elasticsearch sink writes through (and retrieval reads). */
-  @IsString()
-  @Matches(/^[a-z0-9._-]+$/, { message: 'ELASTICSEARCH_INDEX_ALIAS must be a lowercase index name' })
+  @IsIndexName()
   ELASTICSEARCH_INDEX_ALIAS = 'crest-livestreams';
 
   @IsConsumerGroupId()

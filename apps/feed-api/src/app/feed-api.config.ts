@@ -7,7 +7,11 @@ import {
   BaseAppConfig,
   IsBrokerList,
   IsHttpUrl,
+  IsIndexName,
+  IsOptionalSecret,
   IsPort,
+  IsPostgresUrl,
+  IsSqlIdentifier,
   loadConfig,
   parseBoolean,
   splitList,
@@ -58,18 +62,16 @@ export class FeedApiConfig extends BaseAppConfig {
   ELASTICSEARCH_URL?: string;
 
   /** The alias the event-ingestor's Elasticsearch sink writes. */
-  @IsString()
-  @Matches(/^[a-z0-9._-]+$/, { message: 'ELASTICSEARCH_INDEX_ALIAS must be a lowercase index name' })
+  @IsIndexName()
   ELASTICSEARCH_INDEX_ALIAS = 'crest-livestreams';
 
   /** Set: the pull model on this PostgreSQL serves the feed config's `sql` backend (Query Lambdas). */
   @IsOptional()
-  @Matches(/^postgres(ql)?:\/\/\S+$/, { message: 'PULL_MODEL_DATABASE_URL must be a postgres:// URL' })
+  @IsPostgresUrl()
   PULL_MODEL_DATABASE_URL?: string;
 
   /** The schema the event-ingestor writes the pull model to. */
-  @IsString()
-  @Matches(/^[a-z_][a-z0-9_]{0,62}$/, { message: 'PULL_MODEL_SCHEMA must be a lowercase SQL identifier' })
+  @IsSqlIdentifier()
   PULL_MODEL_SCHEMA = 'crest';
 
   /**
@@ -198,9 +200,7 @@ export class FeedApiConfig extends BaseAppConfig {
    * which the admin console calls. At least 24 characters. Unset: only callers on this host (loopback) are
    * served.
    */
-  @IsOptional()
-  @IsString()
-  @MinLength(24, { message: 'FEED_API_OPS_TOKEN must be at least 24 characters' })
+  @IsOptionalSecret(24)
   FEED_API_OPS_TOKEN?: string;
 
   /** GrowthBook features payload (embedded mode). Missing or invalid: the built-in feed config serves. */

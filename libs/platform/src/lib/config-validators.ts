@@ -9,6 +9,7 @@ import {
   Matches,
   Max,
   Min,
+  MinLength,
   type ValidationOptions,
 } from 'class-validator';
 
@@ -56,5 +57,38 @@ export function IsConsumerGroupId(): PropertyDecorator {
     Matches(/^[A-Za-z0-9._-]+$/, {
       message: '$property may use letters, digits, dot, dash and underscore',
     })(target, property);
+  };
+}
+
+/** A `postgres://` (or `postgresql://`) connection URL. */
+export function IsPostgresUrl(): PropertyDecorator {
+  return Matches(/^postgres(ql)?:\/\/\S+$/, { message: '$property must be a postgres:// URL' });
+}
+
+/** A lowercase SQL identifier (a schema name), at most 63 characters as PostgreSQL allows. */
+export function IsSqlIdentifier(): PropertyDecorator {
+  return (target, property) => {
+    IsString()(target, property);
+    Matches(/^[a-z_][a-z0-9_]{0,62}$/, { message: '$property must be a lowercase SQL identifier' })(
+      target,
+      property,
+    );
+  };
+}
+
+/** An optional secret (token, key) of at least `minLength` characters. */
+export function IsOptionalSecret(minLength: number): PropertyDecorator {
+  return (target, property) => {
+    IsOptional()(target, property);
+    IsString()(target, property);
+    MinLength(minLength, { message: `$property must be at least ${minLength} characters` })(target, property);
+  };
+}
+
+/** A lowercase Elasticsearch index or alias name. */
+export function IsIndexName(): PropertyDecorator {
+  return (target, property) => {
+    IsString()(target, property);
+    Matches(/^[a-z0-9._-]+$/, { message: '$property must be a lowercase index name' })(target, property);
   };
 }
