@@ -62,6 +62,15 @@ export class AppProcess {
     return Number(pattern.exec(metrics)?.[1] ?? 0);
   }
 
+  /** True when the ingestor reports lag for its partitions and every one is 0 (for `eventually`). */
+  async ingestCaughtUp(): Promise<true | undefined> {
+    const metrics = await fetch(`${this.url}/metrics`).then((r) => r.text());
+    const lags = [...metrics.matchAll(/^crest_ingest_consumer_lag\{[^}]*\} (\d+)$/gm)].map((m) =>
+      Number(m[1]),
+    );
+    return lags.length > 0 && lags.every((lag) => lag === 0) ? true : undefined;
+  }
+
   /** What the process printed (for failure messages). */
   get log(): string {
     return this.output.join('');

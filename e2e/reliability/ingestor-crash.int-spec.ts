@@ -73,14 +73,6 @@ describe('event-ingestor killed with SIGKILL on real Kafka and Elasticsearch', (
 
   const rebuilt = async (app: AppProcess) =>
     (await app.metric(/^crest_ingest_rebuild_seconds_count (\d+)$/m)) > 0 ? true : undefined;
-  /** True once every marketplace partition's lag is 0. */
-  const caughtUp = async (app: AppProcess) => {
-    const metrics = await fetch(`${app.url}/metrics`).then((r) => r.text());
-    const lags = [...metrics.matchAll(/^crest_ingest_consumer_lag\{[^}]*\} (\d+)$/gm)].map((m) =>
-      Number(m[1]),
-    );
-    return lags.length > 0 && lags.every((lag) => lag === 0) ? true : undefined;
-  };
   /** Events the ingestor received again although the docs it restored already held them. */
   const redelivered = (app: AppProcess) => app.metric(/^crest_ingest_redelivered_total (\d+)$/m);
 
@@ -136,7 +128,12 @@ describe('event-ingestor killed with SIGKILL on real Kafka and Elasticsearch', (
 
     ingestor = await startIngestor();
     // Whatever earlier suites left on the topics goes through first, so the kills fall among this run's events.
-    await eventually('the ingestor to catch up with the topics', () => caughtUp(ingestor!), 300_000, 500);
+    await eventually(
+      'the ingestor to catch up with the topics',
+      () => ingestor!.ingestCaughtUp(),
+      300_000,
+      500,
+    );
     // A simulated second every second for as long as the kills go on: every kill falls while events flow.
     let killing = true;
     let seconds = 0;

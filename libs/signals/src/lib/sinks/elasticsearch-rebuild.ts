@@ -1,6 +1,7 @@
 import { type EventBus } from '@crest/messaging';
 import { type Client } from '@elastic/elasticsearch';
 
+import { type LivestreamDoc } from '../livestream-doc';
 import { ElasticsearchDocSink, type ElasticsearchDocSinkOptions } from './elasticsearch-doc.sink';
 import { readLatestDocs } from './state-topic-doc.sink';
 
@@ -116,7 +117,7 @@ export async function rebuildElasticsearchIndex(
 
 async function writeAll(
   sink: ElasticsearchDocSink,
-  docs: Parameters<ElasticsearchDocSink['write']>[0]['upserts'],
+  docs: LivestreamDoc[],
   batchSize: number,
   onBatch: (written: number) => void | Promise<void>,
 ): Promise<void> {
