@@ -107,10 +107,16 @@ describe('outages under load: Elasticsearch, the ranking-service and GrowthBook 
     await es.close();
   });
 
-  /** The example payload, budgets roomy, Elasticsearch primary and memory fallback, one marked title. */
+  /**
+   * The example payload, Elasticsearch primary and memory fallback, one marked title, and budgets roomy
+   * enough that CPU contention on a shared CI machine (other suites run alongside) does not drop carousels
+   * on its own: an outage here is a refused connection, answered at once, not a timeout.
+   */
   function payload(): string {
     const example = JSON.parse(readFileSync(payloadWithBudgets(payloadFile), 'utf8')) as object;
     return JSON.stringify(example, (key, value: unknown) => {
+      if (key === 'budgetMs') return 1_500;
+      if (key === 'requestBudgetMs') return 2_000;
       if (key === 'primary' && value === 'memory') return 'elasticsearch';
       if (key === 'fallback' && value === 'elasticsearch') return 'memory';
       if (key === 'title' && value === 'Trending') return MARKER;
@@ -279,6 +285,8 @@ describe('outages under load: Elasticsearch, the ranking-service and GrowthBook 
     const of = (phase: string) => answers.filter((a) => a.phase === phase);
     // Not one failed request, through every outage.
     const failed = answers.filter((a) => a.status !== 200 || a.errors > 0 || a.carousels.length === 0);
+    for (const a of failed.slice(0, 5))
+      process.stderr.write(`failed request: ${JSON.stringify({ ...a, carousels: a.carousels.length })}\n`);
     expect({ failed: failed.length, of: answers.length }).toEqual({ failed: 0, of: answers.length });
     expect(answers.length).toBeGreaterThan(RATE_PER_SECOND * 15);
     const histogramOf = (list: typeof answers) => {
@@ -296,7 +304,7 @@ describe('outages under load: Elasticsearch, the ranking-service and GrowthBook 
           .join(', ') +
         '\n',
     );
-    // Elasticsearch down: answered from the fallback within the request budget (payloadWithBudgets: 500 ms).
+    // Elasticsearch down: answered from the fallback at once, well within the 2 s request budget.
     expect(histogramOf(of('elasticsearch down')).getValueAtPercentile(99)).toBeLessThan(500);
 
     // Elasticsearch down: every carousel from memory, saying why.
