@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
-import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -9,6 +8,7 @@ import { Client } from '@elastic/elasticsearch';
 import { build } from 'hdr-histogram-js';
 
 import { AppProcess, eventually, FeedApiProcess, payloadWithBudgets } from '../app-process';
+import { OutageProxy } from '../outage-proxy';
 
 const elasticsearchUrl = process.env['ELASTICSEARCH_URL'] ?? 'http://127.0.0.1:9200';
 const FEED_PORT = 39_761;
@@ -29,43 +29,6 @@ interface CarouselNode {
 const HOME = `{ homeFeed(first: 10) { edges { node {
   id title servedBy { retrieval retrievalReason ranking } items { edges { node { id } } }
 } } } }`;
-
-/**
- * A TCP proxy in front of Elasticsearch that the test can take down (connections reset, port refusing)
- * and bring back: to feed-api that is Elasticsearch going away and coming back, while the real server
- * keeps running for the other suites.
- */
-class Outage {
-  private server: Server | null = null;
-  private readonly sockets = new Set<Socket>();
-
-  constructor(
-    private readonly port: number,
-    private readonly target: { host: string; port: number },
-  ) {}
-
-  async up(): Promise<void> {
-    this.server = createServer((client) => {
-      const upstream = connect(this.target.port, this.target.host);
-      for (const socket of [client, upstream]) {
-        this.sockets.add(socket);
-        socket.on('close', () => this.sockets.delete(socket));
-        socket.on('error', () => socket.destroy());
-      }
-      client.pipe(upstream).pipe(client);
-    });
-    await new Promise<void>((resolve) => this.server!.listen(this.port, '127.0.0.1', resolve));
-  }
-
-  async down(): Promise<void> {
-    const closed = new Promise<void>((resolve) =>
-      this.server ? this.server.close(() => resolve()) : resolve(),
-    );
-    for (const socket of this.sockets) socket.destroy();
-    await closed;
-    this.server = null;
-  }
-}
 
 /** A GrowthBook API stand-in serving one payload at /api/features/<client key>, until it is closed. */
 async function growthBook(payload: string): Promise<HttpServer> {
@@ -89,8 +52,7 @@ describe('outages under load: Elasticsearch, the ranking-service and GrowthBook 
   const cacheFile = join(tmpdir(), `${alias}-growthbook.json`);
   const payloadFile = join(tmpdir(), `${alias}-payload.json`);
   const es = new Client({ node: elasticsearchUrl });
-  const target = new URL(elasticsearchUrl);
-  const proxy = new Outage(ELASTICSEARCH_PROXY_PORT, { host: target.hostname, port: Number(target.port) });
+  const proxy = OutageProxy.for(elasticsearchUrl, ELASTICSEARCH_PROXY_PORT);
   let gb: HttpServer | undefined;
   let ranking: AppProcess | undefined;
   let feed: FeedApiProcess | undefined;

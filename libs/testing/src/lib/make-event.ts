@@ -7,7 +7,8 @@ const ids = new SeededRandom(20_261_124);
 
 /**
  * A valid event of `type` for tests: the documented example with a fresh `eventId`, plus `overrides`
- * (shallow; pass a whole `payload` to change it).
+ * (shallow; pass a whole `payload` to change it). The ids are seeded, so every process makes the same
+ * sequence: against a shared broker, where the ingestor deduplicates by id across runs, pass `eventId`.
  */
 export function makeEvent<T extends EventType>(type: T, overrides: Partial<EventOf<T>> = {}): EventOf<T> {
   return {
