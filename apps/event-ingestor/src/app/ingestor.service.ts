@@ -81,10 +81,8 @@ export class IngestorService implements OnApplicationBootstrap, OnApplicationShu
         this.metrics.sinkErrors.inc({ sink });
         this.logger.warn(`sink ${sink} failed, retrying: ${(error as Error).message}`);
       },
-      onEmitted: (changes, sinkMs) => {
-        this.metrics.docsEmitted.inc(changes.upserts.length);
-        this.metrics.sinkWrite.observe(sinkMs / 1000);
-      },
+      onEmitted: (changes) => this.metrics.docsEmitted.inc(changes.upserts.length),
+      onSinkWritten: (sink, _changes, ms) => this.metrics.sinkWrite.observe({ sink }, ms / 1000),
     });
   }
 

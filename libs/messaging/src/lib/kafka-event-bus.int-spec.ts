@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 
+import { ConfigResourceTypes, Kafka } from 'kafkajs';
+
 import { describeEventBusContract, eventually } from '../testing';
 import { type ConsumedMessage } from './event-bus.port';
 import { KafkaEventBus } from './kafka-event-bus';
@@ -97,5 +99,37 @@ describe('KafkaEventBus on a real broker', () => {
     const receipts = await sut.publish(values('r', 6).map((value) => ({ topic, key: 'same', value })));
     expect(new Set(receipts.map((r) => r.partition)).size).toBe(1);
     expect(receipts.map((r) => Number(r.offset))).toEqual([0, 1, 2, 3, 4, 5]);
+  });
+
+  it('makes a compacted topic, even one first created plain, with small segments: a replica reads near one record per key', async () => {
+    const table = `int.table.${randomUUID().slice(0, 8)}`;
+    // Created first by a plain publish (the broker's defaults), as a replica or a test may do.
+    await sut.publish([{ topic: table, key: 'k', value: 'v' }]);
+    await sut.ensureTopics([{ name: table, partitions: 1, compacted: true }]);
+    const admin = new Kafka({ brokers, clientId: 'crest-int-test-admin', logLevel: 0 }).admin();
+    await admin.connect();
+    try {
+      const described = await admin.describeConfigs({
+        includeSynonyms: false,
+        resources: [
+          {
+            type: ConfigResourceTypes.TOPIC,
+            name: table,
+            configNames: ['cleanup.policy', 'segment.bytes', 'segment.ms', 'min.cleanable.dirty.ratio'],
+          },
+        ],
+      });
+      const config = Object.fromEntries(
+        described.resources[0]!.configEntries.map((entry) => [entry.configName, entry.configValue]),
+      );
+      expect(config).toEqual({
+        'cleanup.policy': 'compact',
+        'segment.bytes': String(16 * 1024 * 1024),
+        'segment.ms': '600000',
+        'min.cleanable.dirty.ratio': '0.1',
+      });
+    } finally {
+      await admin.disconnect();
+    }
   });
 });

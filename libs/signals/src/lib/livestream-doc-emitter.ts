@@ -1,3 +1,4 @@
+import { type LivestreamDoc } from './livestream-doc';
 import { type DocChanges, type SignalPipeline } from './signal-pipeline';
 import { type LivestreamDocSink } from './sinks/livestream-doc-sink.port';
 import { type UserSignalsShare } from './user-signals';
@@ -14,19 +15,26 @@ export interface LivestreamDocEmitterOptions {
   userSignalsIntervalMs?: number;
   /** Called when a sink write failed; the changes are retried on the next interval. */
   onError?: (error: unknown, sink: string) => void;
-  /** Called after each successful emission, with what went out and how long the sinks took. */
-  onEmitted?: (changes: DocChanges, sinkMs: number) => void;
+  /** Called after each emission tick, with the changes it took from the pipeline. */
+  onEmitted?: (changes: DocChanges) => void;
+  /** Called after each successful doc write of one sink (not for ticks with nothing to write), with its time. */
+  onSinkWritten?: (sink: string, changes: DocChanges, ms: number) => void;
 }
 
 interface Waiter {
+  /** The emission tick whose changes every sink must have written. */
+  tick: number;
   resolve: () => void;
 }
 
 /**
  * Moves docs from the pipeline to the sinks on a fixed interval (never a stream processor's 30 s cache):
- * each tick takes the streams changed since the last one and writes their docs to every sink. Callers that
- * must not acknowledge input before the sinks have it wait on `afterNextEmission()`. A failed write is
- * retried on the next tick with those streams still marked changed, and its waiters wait for that one.
+ * each tick takes the streams changed since the last one and hands their docs to every sink's lane. Lanes
+ * write independently, so a slow or unavailable sink (Elasticsearch indexing, PostgreSQL under load) does
+ * not hold the state topic, and with it the memory path's freshness, behind it: a busy lane gathers the
+ * ticks that arrive meanwhile, newest doc per stream, into its next write. Callers that must not
+ * acknowledge input before the sinks have it wait on `afterNextEmission()`, which waits for every lane. A
+ * failed write is retried on the next tick, and its waiters wait for that one.
  */
 export class LivestreamDocEmitter {
   private readonly emitIntervalMs: number;
@@ -36,13 +44,11 @@ export class LivestreamDocEmitter {
   private lastUserSignals = 0;
   private userSignalsWrite: Promise<void> = Promise.resolve();
   private readonly userSignalsIntervalMs: number;
+  private readonly lanes: SinkLane[];
+  private tick = 0;
   private waiting: Waiter[] = [];
-  /** Deletions whose write failed: the pipeline has forgotten those streams, so the emitter keeps them. */
-  private retryDeletions: string[] = [];
   /** User signal shares whose write failed: taken from the store, so the emitter keeps them. */
   private retryUserSignals: UserSignalsShare[] = [];
-  private running: Promise<void> = Promise.resolve();
-  private emitting = false;
 
   constructor(
     private readonly pipeline: SignalPipeline,
@@ -54,6 +60,17 @@ export class LivestreamDocEmitter {
     this.userSignalsIntervalMs = options.userSignalsIntervalMs ?? 1_000;
     if (!(this.emitIntervalMs > 0))
       throw new Error(`emitIntervalMs must be positive, got ${this.emitIntervalMs}`);
+    this.lanes = sinks.map(
+      (sink) =>
+        new SinkLane(sink, (id) => pipeline.holds(id), {
+          onError: (error) => options.onError?.(error, sink.name),
+          onWritten: (changes, ms) => {
+            if (changes.upserts.length > 0 || changes.deletions.length > 0)
+              options.onSinkWritten?.(sink.name, changes, ms);
+            this.releaseWaiters();
+          },
+        }),
+    );
   }
 
   start(): void {
@@ -64,28 +81,22 @@ export class LivestreamDocEmitter {
   async stop(): Promise<void> {
     clearInterval(this.timer);
     this.timer = undefined;
-    await this.running;
     this.lastUserSignals = 0;
     await this.emit();
     await this.userSignalsWrite;
   }
 
-  /** Resolves once an emission that started after this call has reached every sink. */
+  /** Resolves once the changes of an emission that started after this call have reached every sink. */
   afterNextEmission(): Promise<void> {
-    return new Promise((resolve) => this.waiting.push({ resolve }));
+    return new Promise((resolve) => this.waiting.push({ tick: this.tick + 1, resolve }));
   }
 
-  /** Runs one emission now (serialized with the timer's). */
+  /**
+   * Runs one emission tick now: hands the changes to every lane. Resolves when every lane has written
+   * them (or failed to, to retry on the next tick).
+   */
   emit(): Promise<void> {
-    if (this.emitting) return this.running;
-    this.emitting = true;
-    this.running = this.emitOnce().finally(() => (this.emitting = false));
-    return this.running;
-  }
-
-  private async emitOnce(): Promise<void> {
-    const waiters = this.waiting;
-    this.waiting = [];
+    this.tick++;
     const now = Date.now();
     if (now - this.lastRefresh >= this.refreshIntervalMs) {
       this.lastRefresh = now;
@@ -99,22 +110,19 @@ export class LivestreamDocEmitter {
       this.retryUserSignals = [];
       if (shares.length > 0) this.writeUserSignals(shares);
     }
-    const changes: DocChanges = {
-      upserts: taken.upserts,
-      deletions: [...this.retryDeletions, ...taken.deletions],
-      userSignals: [],
-    };
-    this.retryDeletions = [];
-    const started = performance.now();
-    const failed = await this.writeToSinks(changes);
-    if (failed) {
-      this.pipeline.markChanged(changes.upserts.map((d) => d.livestreamId));
-      this.retryDeletions = changes.deletions;
-      this.waiting.unshift(...waiters);
-      return;
-    }
-    this.options.onEmitted?.(changes, performance.now() - started);
-    waiters.forEach((w) => w.resolve());
+    const changes: DocChanges = { upserts: taken.upserts, deletions: taken.deletions, userSignals: [] };
+    this.options.onEmitted?.(changes);
+    const written = Promise.all(this.lanes.map((lane) => lane.offer(changes, this.tick)));
+    this.releaseWaiters();
+    return written.then(() => undefined);
+  }
+
+  private releaseWaiters(): void {
+    const everywhere = Math.min(...this.lanes.map((lane) => lane.writtenTick));
+    const due = this.waiting.filter((w) => w.tick <= everywhere);
+    if (due.length === 0) return;
+    this.waiting = this.waiting.filter((w) => w.tick > everywhere);
+    due.forEach((w) => w.resolve());
   }
 
   /**
@@ -124,20 +132,76 @@ export class LivestreamDocEmitter {
    */
   private writeUserSignals(userSignals: UserSignalsShare[]): void {
     this.userSignalsWrite = this.userSignalsWrite.then(async () => {
-      if (await this.writeToSinks({ upserts: [], deletions: [], userSignals })) {
-        this.retryUserSignals = newestShares([...userSignals, ...this.retryUserSignals]);
-      }
+      const changes: DocChanges = { upserts: [], deletions: [], userSignals };
+      const results = await Promise.allSettled(this.sinks.map((sink) => sink.write(changes)));
+      const failed = results.flatMap((r, i) =>
+        r.status === 'rejected' ? [{ error: r.reason, sink: this.sinks[i]!.name }] : [],
+      );
+      failed.forEach(({ error, sink }) => this.options.onError?.(error, sink));
+      if (failed.length > 0) this.retryUserSignals = newestShares([...userSignals, ...this.retryUserSignals]);
     });
   }
+}
 
-  /** Writes to every sink; true if one failed (reported to onError). */
-  private async writeToSinks(changes: DocChanges): Promise<boolean> {
-    const results = await Promise.allSettled(this.sinks.map((sink) => sink.write(changes)));
-    const failed = results.flatMap((r, i) =>
-      r.status === 'rejected' ? [{ error: r.reason, sink: this.sinks[i]!.name }] : [],
-    );
-    failed.forEach(({ error, sink }) => this.options.onError?.(error, sink));
-    return failed.length > 0;
+/**
+ * One sink's queue of doc changes: what it has been handed and not yet written, one entry per stream
+ * (the newest doc, or its deletion), and the last tick it has written everything of.
+ */
+class SinkLane {
+  /** A doc to upsert, or null for a deletion. */
+  private pending = new Map<string, LivestreamDoc | null>();
+  private pendingTick = 0;
+  writtenTick = 0;
+  private writing?: Promise<void>;
+
+  constructor(
+    private readonly sink: LivestreamDocSink,
+    /** Whether a stream's doc may still go out from here (see SignalPipeline.holds). */
+    private readonly holds: (livestreamId: string) => boolean,
+    private readonly events: {
+      onError: (error: unknown) => void;
+      onWritten: (changes: DocChanges, ms: number) => void;
+    },
+  ) {}
+
+  /** Adds a tick's changes; resolves once the lane has written them, or failed to. */
+  offer(changes: DocChanges, tick: number): Promise<void> {
+    for (const doc of changes.upserts) this.pending.set(doc.livestreamId, doc);
+    for (const id of changes.deletions) this.pending.set(id, null);
+    this.pendingTick = tick;
+    this.writing ??= this.drain().finally(() => (this.writing = undefined));
+    return this.writing;
+  }
+
+  /** Writes until nothing is pending; stops at a failure, which the next offer retries. */
+  private async drain(): Promise<void> {
+    while (this.writtenTick < this.pendingTick) {
+      const tick = this.pendingTick;
+      const batch = this.pending;
+      this.pending = new Map();
+      const changes: DocChanges = { upserts: [], deletions: [], userSignals: [] };
+      for (const [id, doc] of batch) {
+        if (doc === null) changes.deletions.push(id);
+        // Lost to another member since it was taken: that member writes the stream now.
+        else if (this.holds(id)) changes.upserts.push(doc);
+      }
+      if (changes.upserts.length === 0 && changes.deletions.length === 0) {
+        this.writtenTick = tick;
+        this.events.onWritten(changes, 0);
+        continue;
+      }
+      const started = performance.now();
+      try {
+        await this.sink.write(changes);
+      } catch (error) {
+        // What was handed over meanwhile is newer than the failed batch; keep that.
+        for (const [id, doc] of batch) if (!this.pending.has(id)) this.pending.set(id, doc);
+        this.events.onError(error);
+        return;
+      }
+      this.writtenTick = tick;
+      this.events.onWritten(changes, performance.now() - started);
+    }
   }
 }
 

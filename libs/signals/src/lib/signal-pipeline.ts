@@ -255,10 +255,12 @@ export class SignalPipeline {
       if (entry.reducer.state.sellerId === sellerId) this.changed.add(id);
   }
 
-  /** Marks streams changed again (their last write failed and must be retried). */
-  markChanged(livestreamIds: readonly string[]): void {
-    for (const id of livestreamIds)
-      if (this.streams.has(id) && !this.rebuilding.has(id)) this.changed.add(id);
+  /**
+   * Whether a doc of this stream may go out from here: the stream is ours (not lost to another member of
+   * the group, not ended and forgotten) and not half rebuilt.
+   */
+  holds(livestreamId: string): boolean {
+    return this.streams.has(livestreamId) && !this.rebuilding.has(livestreamId);
   }
 
   /** Marks every stream changed, so docs whose windows moved with time alone are re-emitted. */

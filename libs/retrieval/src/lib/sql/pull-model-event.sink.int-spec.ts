@@ -101,6 +101,38 @@ describe('PullModelEventSink on PostgreSQL', () => {
     ]);
   });
 
+  it('writes concurrent batches over the same streams and minutes without deadlocking', async () => {
+    // The ingestor writes each consumed batch as it comes, so batches overlap in time; rows locked in
+    // different orders by two transactions deadlocked (PostgreSQL aborts one, and it is retried).
+    const streams = Array.from({ length: 300 }, () => randomUUID());
+    const events = streams.flatMap((livestreamId, i) =>
+      ['bid', 'chat'].flatMap((kind, k) =>
+        Array.from({ length: 3 }, (_, j) =>
+          makeEvent(kind === 'bid' ? EventType.BidPlaced : EventType.ChatSent, {
+            livestreamId,
+            userId: `user-${(i + j) % 7}`,
+            occurredAt: at(now + (i * 6 + k * 3 + j) * 100),
+            ...(kind === 'bid'
+              ? {
+                  payload: {
+                    auctionId: randomUUID(),
+                    productId: randomUUID(),
+                    amount: { amountMinor: 100, currency: 'USD' },
+                  },
+                }
+              : {}),
+          } as never),
+        ),
+      ),
+    );
+    // Redelivered and retried batches hold the same events, in whatever order they were consumed.
+    const batches = Array.from({ length: 8 }, (_, b) => (b % 2 === 0 ? events : [...events].reverse()));
+    const results = await Promise.allSettled(batches.map((batch) => sink.write(batch)));
+    expect(results.flatMap((r) => (r.status === 'rejected' ? [String(r.reason)] : []))).toEqual([]);
+    const totals = await store.pool.query('SELECT sum(events)::int AS events FROM engagement_minutes');
+    expect(totals.rows[0].events).toBe(events.length);
+  });
+
   it('keeps the newest follow or unfollow, whatever the arrival order', async () => {
     await sink.write([follow('a', false, now + 2_000), follow('b', true, now)]);
     await sink.write([follow('a', true, now + 1_000), follow('b', false, now + 5_000)]);
