@@ -4,6 +4,8 @@ import { join } from 'node:path';
 
 import { build, type Histogram } from 'hdr-histogram-js';
 
+import { barChart } from './chart';
+
 export interface BenchRow {
   name: string;
   /** Items handled per second over the whole run. */
@@ -34,7 +36,10 @@ export function percentiles(histogram: Histogram, unit: string): NonNullable<Ben
   };
 }
 
-/** Prints the rows as a table and writes them, with the machine and versions, to bench-results/<name>.json. */
+/**
+ * Prints the rows as a table and writes them, with the machine and versions, to bench-results/<name>.json,
+ * and the latency rows' percentiles as a chart to bench-results/<name>.svg.
+ */
 export function report(benchName: string, parameters: Record<string, unknown>, rows: BenchRow[]): void {
   const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
   console.log(`\n${benchName} (${JSON.stringify(parameters)})`);
@@ -53,11 +58,11 @@ export function report(benchName: string, parameters: Record<string, unknown>, r
     console.log(
       [
         row.name.padEnd(44),
-        fmt(row.throughputPerSecond).padStart(12),
+        (row.throughputPerSecond > 0 ? fmt(row.throughputPerSecond) : '-').padStart(12),
         (l ? `${fmt(l.p50)}µs` : '-').padStart(9),
         (l ? `${fmt(l.p99)}µs` : '-').padStart(9),
         (l ? `${fmt(l.p999)}µs` : '-').padStart(9),
-        `  ${l?.unit ?? ''}`,
+        `  ${l?.unit ?? ''}${row.notes ? `${l ? '; ' : ''}${row.notes}` : ''}`,
       ].join(' '),
     );
   }
@@ -83,5 +88,19 @@ export function report(benchName: string, parameters: Record<string, unknown>, r
       2,
     )}\n`,
   );
-  console.log(`written to ${file}`);
+  const latencyRows = rows.filter((row) => row.latencyUs);
+  if (latencyRows.length > 0)
+    writeFileSync(
+      join(dir, `${benchName}.svg`),
+      barChart(
+        `${benchName}: latency percentiles`,
+        'ms',
+        ['p50', 'p99', 'p99.9'],
+        latencyRows.map((row) => ({
+          label: row.name,
+          values: [row.latencyUs!.p50, row.latencyUs!.p99, row.latencyUs!.p999].map((us) => us / 1000),
+        })),
+      ),
+    );
+  console.log(`written to ${file}${latencyRows.length > 0 ? ` and ${benchName}.svg` : ''}`);
 }

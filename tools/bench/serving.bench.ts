@@ -2,8 +2,8 @@
  * homeFeed serving at a fixed arrival rate (open loop: latency counts from each request's scheduled send
  * time, so a slow server cannot hide its queue: no coordinated omission), HDR histograms, against the built
  * feed-api in embedded mode as its own process. Then steps the rate up to find the saturation throughput
- * (the highest rate whose p99 stays within the goal).
- *   npx tsx tools/bench/serving.bench.ts [--rate 1000] [--seconds 60] [--steps 500,1000,1500,2000,3000]
+ * (the highest rate served in full with p99 under a second) and the highest rate within the p99 goal.
+ *   npx tsx tools/bench/serving.bench.ts [--rate 1000] [--seconds 60] [--steps 100,200,300,400,500,750,1000,1500,2000]
  *   [--url http://127.0.0.1:3000 --label full-stack]   a feed-api already running (e.g. with Kafka and the
  *                                                      ranking-service), instead of starting an embedded one
  * The load generator is one client, so the feed-api it starts runs without the per-client rate limit.
@@ -21,7 +21,7 @@ const { values } = parseArgs({
   options: {
     rate: { type: 'string', default: '1000' },
     seconds: { type: 'string', default: '60' },
-    steps: { type: 'string', default: '500,1000,1500,2000,3000' },
+    steps: { type: 'string', default: '100,200,300,400,500,750,1000,1500,2000' },
     'step-seconds': { type: 'string', default: '10' },
     'p99-goal-ms': { type: 'string', default: '20' },
     url: { type: 'string' },
@@ -103,24 +103,37 @@ async function main(): Promise<void> {
     const rate = Number(values.rate);
     // The steps first, lowest rate first: a step after an overloaded run would measure its queue draining.
     const goalUs = Number(values['p99-goal-ms']) * 1000;
+    let withinGoal = 0;
     let saturation = 0;
     for (const step of values.steps.split(',').map(Number)) {
       const row = await fixedRate(`step @${step}/s`, step, Number(values['step-seconds']));
       rows.push(row);
-      if (row.latencyUs!.p99 <= goalUs && !row.notes) saturation = step;
+      if (row.latencyUs!.p99 <= goalUs && !row.notes && withinGoal === saturation) withinGoal = step;
+      // Sustained: served what was offered, without errors, and without a queue (p99 under a second).
+      if (row.throughputPerSecond >= 0.95 * step && !row.notes && row.latencyUs!.p99 < 1_000_000)
+        saturation = step;
       else break;
     }
     await new Promise((resolve) => setTimeout(resolve, 5_000));
     rows.push(await fixedRate(`${values.label} homeFeed @${rate}/s`, rate, Number(values.seconds)));
     console.log(
-      `saturation: the highest step rate with p99 <= ${values['p99-goal-ms']} ms and no errors: ${saturation}/s`,
+      `saturation: the highest step rate served in full with p99 under 1 s and no errors: ${saturation}/s; ` +
+        `with p99 <= ${values['p99-goal-ms']} ms: ${withinGoal}/s`,
     );
-    rows.push({
-      name: `saturation (p99 <= ${values['p99-goal-ms']} ms)`,
-      items: 0,
-      seconds: 0,
-      throughputPerSecond: saturation,
-    });
+    rows.push(
+      {
+        name: 'saturation (served in full, p99 < 1 s)',
+        items: 0,
+        seconds: 0,
+        throughputPerSecond: saturation,
+      },
+      {
+        name: `highest rate with p99 <= ${values['p99-goal-ms']} ms`,
+        items: 0,
+        seconds: 0,
+        throughputPerSecond: withinGoal,
+      },
+    );
   } finally {
     service?.kill('SIGTERM');
   }

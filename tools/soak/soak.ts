@@ -7,17 +7,26 @@
  *   npx tsx tools/soak/soak.ts [--minutes 10] [--rate 300] [--events 5000] [--streams 1000]
  * Needs Kafka and Elasticsearch (tools/infra/infra.sh start) and the built apps (npx nx run-many -t build).
  */
-import { type ChildProcess, fork, spawn } from 'node:child_process';
+import { type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
-import { KafkaEventBus } from '@crest/messaging';
-import { encodeSimulatedItem, MarketplaceSimulator } from '@crest/testing';
-
 import { latencyHistogram } from '../bench/bench-report';
+import { lineChart } from '../bench/chart';
 import { fixedRateLoad } from '../bench/fixed-rate';
+import {
+  ELASTICSEARCH_URL,
+  ingestLag,
+  KAFKA_BROKERS,
+  ROOT,
+  rssMb,
+  type StackApp,
+  startApp,
+  startProducer,
+  until,
+} from '../bench/stack';
 
 const { values } = parseArgs({
   options: {
@@ -26,89 +35,14 @@ const { values } = parseArgs({
     events: { type: 'string', default: '5000' },
     streams: { type: 'string', default: '1000' },
     'sample-seconds': { type: 'string', default: '10' },
-    produce: { type: 'boolean', default: false },
   },
 });
-const root = join(__dirname, '../..');
-const brokers = process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092';
-const elasticsearchUrl = process.env['ELASTICSEARCH_URL'] ?? 'http://127.0.0.1:9200';
 const minutes = Number(values.minutes);
 const rate = Number(values.rate);
 const eventsPerSecond = Number(values.events);
 const sampleSeconds = Number(values['sample-seconds']);
 if (![minutes, rate, eventsPerSecond, sampleSeconds].every((n) => Number.isFinite(n) && n > 0))
   throw new Error('--minutes, --rate, --events and --sample-seconds must be positive numbers');
-
-/** The producer process: the simulated marketplace on the wall clock, published to Kafka. */
-async function produce(): Promise<void> {
-  const bus = new KafkaEventBus({
-    brokers: brokers.split(','),
-    clientId: 'soak-producer',
-    createTopics: true,
-  });
-  const simulator = new MarketplaceSimulator({
-    seed: Date.now() % 2 ** 31,
-    eventsPerSecond,
-    targetLiveStreams: Number(values.streams),
-    startTime: Date.now(),
-  });
-  await bus.publish(
-    simulator.initialFollowEvents().map((event) => encodeSimulatedItem({ kind: 'event', event })),
-  );
-  const started = Date.now();
-  for (let tick = 1; ; tick++) {
-    await bus.publish(simulator.advance(100).map(encodeSimulatedItem));
-    const wait = started + tick * 100 - Date.now();
-    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-  }
-}
-
-interface App {
-  name: string;
-  child: ChildProcess;
-  url: string;
-  log: string[];
-}
-
-function start(app: string, port: number, env: Record<string, string>): App {
-  const main = join(root, `dist/apps/${app}/main.js`);
-  if (!existsSync(main)) throw new Error(`${main} is missing: run npx nx run-many -t build`);
-  const child = spawn(process.execPath, [main], {
-    cwd: root,
-    env: { PATH: process.env['PATH'] ?? '', PORT: String(port), LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const log: string[] = [];
-  child.stdout!.on('data', (chunk: Buffer) => log.push(chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => log.push(chunk.toString()));
-  return { name: app, child, url: `http://127.0.0.1:${port}`, log };
-}
-
-async function until(what: string, probe: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await probe().catch(() => false)) return;
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-}
-
-function rssMb(pid: number | undefined): number | null {
-  try {
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    return Number(/^VmRSS:\s+(\d+) kB$/m.exec(status)?.[1]) / 1024;
-  } catch {
-    return null;
-  }
-}
-
-async function ingestLag(ingestor: App): Promise<number> {
-  const metrics = await fetch(`${ingestor.url}/metrics`).then((r) => r.text());
-  return [...metrics.matchAll(/^crest_ingest_consumer_lag\{[^}]*\} (\d+)$/gm)].reduce(
-    (sum, m) => sum + Number(m[1]),
-    0,
-  );
-}
 
 const QUERY = JSON.stringify({
   query:
@@ -124,63 +58,25 @@ interface Sample {
   p99Ms: number;
 }
 
-/** A line chart of each process's RSS over time, as SVG. */
-function svgChart(samples: Sample[], names: string[]): string {
-  const width = 900;
-  const height = 420;
-  const pad = { left: 60, right: 180, top: 30, bottom: 40 };
-  const maxX = Math.max(...samples.map((s) => s.atSeconds), 1);
-  const maxY = Math.max(...samples.flatMap((s) => Object.values(s.rssMb).map((v) => v ?? 0)), 1) * 1.1;
-  const x = (t: number) => pad.left + (t / maxX) * (width - pad.left - pad.right);
-  const y = (mb: number) => height - pad.bottom - (mb / maxY) * (height - pad.top - pad.bottom);
-  const colours = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e'];
-  const lines = names.map((name, i) => {
-    const points = samples.flatMap((s) =>
-      s.rssMb[name] == null ? [] : [`${x(s.atSeconds).toFixed(1)},${y(s.rssMb[name]!).toFixed(1)}`],
-    );
-    return (
-      `<polyline fill="none" stroke="${colours[i % colours.length]}" stroke-width="2" points="${points.join(' ')}"/>` +
-      `<text x="${width - pad.right + 10}" y="${pad.top + 20 * i + 10}" fill="${colours[i % colours.length]}">${name}</text>`
-    );
-  });
-  const ticks = Array.from({ length: 5 }, (_, i) => (maxY / 4) * i).map(
-    (mb) =>
-      `<text x="${pad.left - 8}" y="${y(mb) + 4}" text-anchor="end">${Math.round(mb)}</text>` +
-      `<line x1="${pad.left}" x2="${width - pad.right}" y1="${y(mb)}" y2="${y(mb)}" stroke="#eee"/>`,
-  );
-  return (
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="12">` +
-    `<rect width="100%" height="100%" fill="white"/>` +
-    `<text x="${pad.left}" y="18" font-size="14">RSS (MB) per process over ${Math.round(maxX / 60)} min of soak</text>` +
-    ticks.join('') +
-    `<text x="${(width - pad.right) / 2}" y="${height - 8}" text-anchor="middle">seconds</text>` +
-    `<text x="${x(maxX)}" y="${height - pad.bottom + 16}" text-anchor="end">${Math.round(maxX)}</text>` +
-    lines.join('') +
-    '</svg>'
-  );
-}
-
 async function main(): Promise<void> {
   const id = randomUUID().slice(0, 8);
   const alias = `crest-soak-${id}`;
-  const apps: App[] = [];
+  const apps: StackApp[] = [];
   let producer: ChildProcess | undefined;
   try {
-    const ingestor = start('event-ingestor', 39_801, {
-      KAFKA_BROKERS: brokers,
-      ELASTICSEARCH_URL: elasticsearchUrl,
+    const ingestor = startApp('event-ingestor', 39_801, {
+      KAFKA_BROKERS,
+      ELASTICSEARCH_URL,
       ELASTICSEARCH_INDEX_ALIAS: alias,
       INGEST_GROUP_ID: `soak-${id}`,
     });
-    const ranking = start('ranking-service', 39_802, { RANKING_GRPC_PORT: '39803' });
+    const ranking = startApp('ranking-service', 39_802, { RANKING_GRPC_PORT: '39803' });
     apps.push(ingestor, ranking);
     await until('the ingestor to be ready', async () => (await fetch(`${ingestor.url}/ready`)).ok, 120_000);
-    producer = fork(__filename, ['--produce', '--events', String(eventsPerSecond)], {
-      execArgv: process.execArgv,
-    });
-    const feed = start('feed-api', 39_804, {
-      KAFKA_BROKERS: brokers,
-      ELASTICSEARCH_URL: elasticsearchUrl,
+    producer = startProducer(eventsPerSecond, Number(values.streams));
+    const feed = startApp('feed-api', 39_804, {
+      KAFKA_BROKERS,
+      ELASTICSEARCH_URL,
       ELASTICSEARCH_INDEX_ALIAS: alias,
       RANKING_GRPC_URL: '127.0.0.1:39803',
       RATE_LIMIT_PER_SECOND: '0',
@@ -320,9 +216,19 @@ async function main(): Promise<void> {
       problems,
       samples,
     };
-    mkdirSync(join(root, 'bench-results'), { recursive: true });
-    writeFileSync(join(root, 'bench-results/soak.json'), JSON.stringify(result, null, 2));
-    writeFileSync(join(root, 'bench-results/soak.svg'), svgChart(samples, Object.keys(processes)));
+    mkdirSync(join(ROOT, 'bench-results'), { recursive: true });
+    writeFileSync(join(ROOT, 'bench-results/soak.json'), JSON.stringify(result, null, 2));
+    writeFileSync(
+      join(ROOT, 'bench-results/soak.svg'),
+      lineChart(
+        `RSS (MB) per process over ${minutes} min of soak`,
+        'seconds',
+        Object.keys(processes).map((name) => ({
+          name,
+          points: samples.flatMap((s) => (s.rssMb[name] == null ? [] : [[s.atSeconds, s.rssMb[name]!]])),
+        })),
+      ),
+    );
     console.log(
       `\nsoak: ${minutes} min at ${rate} req/s with ${eventsPerSecond} events/s: ${requests} requests, ${errors} errors, ` +
         `p50 ${result.latencyMs.p50.toFixed(1)} ms, p99 ${result.latencyMs.p99.toFixed(1)} ms, p99.9 ${result.latencyMs.p999.toFixed(1)} ms`,
@@ -340,13 +246,11 @@ async function main(): Promise<void> {
     throw error;
   } finally {
     producer?.kill('SIGKILL');
-    for (const app of apps) app.child.kill('SIGTERM');
+    await Promise.all(apps.map((app) => app.stop()));
   }
 }
 
-if (values.produce) void produce();
-else
-  void main().catch((error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  });
+void main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
