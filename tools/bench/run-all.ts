@@ -27,18 +27,23 @@ interface Bench {
 const BENCHES: Bench[] = [
   { writes: ['messaging'], file: 'messaging.bench.ts', args: [], why: 'event bus: in-process and Kafka' },
   { writes: ['ingest'], file: 'ingest.bench.ts', args: [], why: 'ingest per core and through Kafka' },
-  { writes: ['retrieval'], file: 'retrieval.bench.ts', args: [], why: 'retrieval per backend and strategy' },
+  {
+    writes: ['retrieval'],
+    file: 'retrieval.bench.ts',
+    args: ['--calls', '1000'],
+    why: 'retrieval per backend and strategy',
+  },
   { writes: ['ranking'], file: 'ranking.bench.ts', args: [], why: 'Rank in process and over gRPC' },
   {
     writes: ['serving'],
     file: 'serving.bench.ts',
-    args: ['--seconds', '30'],
+    args: ['--seconds', '20', '--step-seconds', '8'],
     why: 'embedded homeFeed at fixed rates, up to saturation',
   },
   {
     writes: ['freshness', 'peer'],
     file: 'full-stack.bench.ts',
-    args: [],
+    args: ['--step-seconds', '8'],
     why: 'freshness per path; homeFeed from Elasticsearch per carousel vs the memory replica',
   },
   {
