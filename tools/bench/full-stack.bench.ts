@@ -72,10 +72,7 @@ if (![eventsPerSecond, liveStreams, sampleCount, stepSeconds, p99LimitUs, ...ste
     '--events, --streams, --samples, --steps, --step-seconds and --p99-limit-ms must be positive',
   );
 
-/**
- * One ingestor group, index, schema and payload directory for every run: a new consumer group would read
- * the events topic's whole history first, and the bench measures the present.
- */
+/** One index and schema for every run, as the ingestor's group is one (see Stack.start). */
 const STACK = {
   ELASTICSEARCH_URL,
   ELASTICSEARCH_INDEX_ALIAS: 'crest-bench-livestreams',

@@ -82,7 +82,7 @@ export class IngestorService implements OnApplicationBootstrap, OnApplicationShu
         this.logger.warn(`sink ${sink} failed, retrying: ${(error as Error).message}`);
       },
       onEmitted: (changes) => this.metrics.docsEmitted.inc(changes.upserts.length),
-      onSinkWritten: (sink, _changes, ms) => this.metrics.sinkWrite.observe({ sink }, ms / 1000),
+      onSinkWritten: (sink, ms) => this.metrics.sinkWrite.observe({ sink }, ms / 1000),
     });
   }
 

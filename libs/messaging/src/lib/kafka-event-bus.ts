@@ -59,13 +59,6 @@ export interface KafkaEventBusOptions {
 }
 
 /**
- * The EventBus port on Apache Kafka through kafkajs. Producer: idempotent, acks from all in-sync
- * replicas, one request in flight so a key's messages keep their order through retries. Consumers: one
- * kafkajs consumer per subscription, batch fetches, offsets committed only up to the last contiguously
- * acknowledged message (at-least-once), retries then `<topic>.dlq` for what keeps failing. `close()`
- * waits for in-flight batches, commits, and leaves the group so its partitions move at once.
- */
-/**
  * A compacted topic is a table that replicas read from the start (the state topic, user signals, backend
  * switches), so what they read should stay near one record per key. Kafka compacts only closed segments,
  * and by default a segment closes at 1 GiB or after 7 days: at thousands of docs a second a new replica
@@ -79,6 +72,13 @@ const COMPACTED_TOPIC_CONFIG = [
   { name: 'min.cleanable.dirty.ratio', value: '0.1' },
 ];
 
+/**
+ * The EventBus port on Apache Kafka through kafkajs. Producer: idempotent, acks from all in-sync
+ * replicas, one request in flight so a key's messages keep their order through retries. Consumers: one
+ * kafkajs consumer per subscription, batch fetches, offsets committed only up to the last contiguously
+ * acknowledged message (at-least-once), retries then `<topic>.dlq` for what keeps failing. `close()`
+ * waits for in-flight batches, commits, and leaves the group so its partitions move at once.
+ */
 export class KafkaEventBus implements EventBus {
   private readonly kafka: Kafka;
   private readonly producer: Producer;

@@ -18,7 +18,7 @@ export interface LivestreamDocEmitterOptions {
   /** Called after each emission tick, with the changes it took from the pipeline. */
   onEmitted?: (changes: DocChanges) => void;
   /** Called after each successful doc write of one sink (not for ticks with nothing to write), with its time. */
-  onSinkWritten?: (sink: string, changes: DocChanges, ms: number) => void;
+  onSinkWritten?: (sink: string, ms: number) => void;
 }
 
 interface Waiter {
@@ -64,11 +64,8 @@ export class LivestreamDocEmitter {
       (sink) =>
         new SinkLane(sink, (id) => pipeline.holds(id), {
           onError: (error) => options.onError?.(error, sink.name),
-          onWritten: (changes, ms) => {
-            if (changes.upserts.length > 0 || changes.deletions.length > 0)
-              options.onSinkWritten?.(sink.name, changes, ms);
-            this.releaseWaiters();
-          },
+          onWritten: (ms) => options.onSinkWritten?.(sink.name, ms),
+          onCaughtUp: () => this.releaseWaiters(),
         }),
     );
   }
@@ -160,7 +157,10 @@ class SinkLane {
     private readonly holds: (livestreamId: string) => boolean,
     private readonly events: {
       onError: (error: unknown) => void;
-      onWritten: (changes: DocChanges, ms: number) => void;
+      /** A write went out, in `ms`. */
+      onWritten: (ms: number) => void;
+      /** `writtenTick` moved on. */
+      onCaughtUp: () => void;
     },
   ) {}
 
@@ -185,22 +185,20 @@ class SinkLane {
         // Lost to another member since it was taken: that member writes the stream now.
         else if (this.holds(id)) changes.upserts.push(doc);
       }
-      if (changes.upserts.length === 0 && changes.deletions.length === 0) {
-        this.writtenTick = tick;
-        this.events.onWritten(changes, 0);
-        continue;
-      }
-      const started = performance.now();
-      try {
-        await this.sink.write(changes);
-      } catch (error) {
-        // What was handed over meanwhile is newer than the failed batch; keep that.
-        for (const [id, doc] of batch) if (!this.pending.has(id)) this.pending.set(id, doc);
-        this.events.onError(error);
-        return;
+      if (changes.upserts.length > 0 || changes.deletions.length > 0) {
+        const started = performance.now();
+        try {
+          await this.sink.write(changes);
+        } catch (error) {
+          // What was handed over meanwhile is newer than the failed batch; keep that.
+          for (const [id, doc] of batch) if (!this.pending.has(id)) this.pending.set(id, doc);
+          this.events.onError(error);
+          return;
+        }
+        this.events.onWritten(performance.now() - started);
       }
       this.writtenTick = tick;
-      this.events.onWritten(changes, performance.now() - started);
+      this.events.onCaughtUp();
     }
   }
 }
