@@ -22,6 +22,7 @@ import { SeededRandom } from '@crest/testing';
 import { Client, credentials } from '@grpc/grpc-js';
 
 import { type BenchRow, latencyHistogram, percentiles, report } from './bench-report';
+import { cpuProfileFlags, stopProcess } from './stack';
 
 const { values } = parseArgs({
   options: {
@@ -122,7 +123,7 @@ async function startService(port: number) {
   const main = join(root, 'dist/apps/ranking-service/main.js');
   if (!existsSync(main))
     execFileSync('npx', ['nx', 'build', 'ranking-service'], { cwd: root, stdio: 'inherit' });
-  const child = spawn(process.execPath, [main], {
+  const child = spawn(process.execPath, [...cpuProfileFlags('ranking-service'), main], {
     env: { ...process.env, PORT: String(port + 1), RANKING_GRPC_PORT: String(port), LOG_LEVEL: 'warn' },
     stdio: 'inherit',
   });
@@ -173,10 +174,13 @@ async function main(): Promise<void> {
         ),
       );
     rows.push(await saturated('gRPC Rank, saturated (service: one process)', rawRank, requests));
+    // The same with one candidate per call: what the service and transport can do with almost no work.
+    for (const r of tiny) encoded.set(r, Buffer.from(RankRequest.encode(withCandidateColumns(r)).finish()));
+    rows.push(await saturated('gRPC Rank, 1 candidate, saturated (transport ceiling)', rawRank, tiny));
     raw.close();
   } finally {
     grpc.close();
-    service.kill('SIGTERM');
+    await stopProcess(service);
   }
   report('ranking', { candidates: 200, model: 'home@1', calls, seconds, concurrency }, rows);
   process.exit(0);

@@ -16,6 +16,7 @@ import { parseArgs } from 'node:util';
 
 import { type BenchRow, latencyHistogram, percentiles, report } from './bench-report';
 import { fixedRateLoad } from './fixed-rate';
+import { cpuProfileFlags, stopProcess } from './stack';
 
 const { values } = parseArgs({
   options: {
@@ -39,7 +40,7 @@ const QUERY = JSON.stringify({
 async function startFeedApi() {
   const main = join(root, 'dist/apps/feed-api/main.js');
   if (!existsSync(main)) execFileSync('npx', ['nx', 'build', 'feed-api'], { cwd: root, stdio: 'inherit' });
-  const child = spawn(process.execPath, [main], {
+  const child = spawn(process.execPath, [...cpuProfileFlags('feed-api'), main], {
     cwd: root,
     env: { ...process.env, PORT: String(port), LOG_LEVEL: 'warn', RATE_LIMIT_PER_SECOND: '0' },
     stdio: 'inherit',
@@ -135,7 +136,7 @@ async function main(): Promise<void> {
       },
     );
   } finally {
-    service?.kill('SIGTERM');
+    if (service) await stopProcess(service);
   }
   report(
     values.url ? `serving-${values.label}` : 'serving',

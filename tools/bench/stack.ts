@@ -4,7 +4,7 @@
  * The e2e suites have their own harness (e2e/app-process.ts) with Jest-facing failure messages.
  */
 import { type ChildProcess, fork, spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const ROOT = join(__dirname, '../..');
@@ -27,7 +27,7 @@ export interface StackApp {
 export function startApp(app: string, port: number, env: Record<string, string>): StackApp {
   const main = join(ROOT, `dist/apps/${app}/main.js`);
   if (!existsSync(main)) throw new Error(`${main} is missing: run npx nx run-many -t build`);
-  const child = spawn(process.execPath, [main], {
+  const child = spawn(process.execPath, [...cpuProfileFlags(app), main], {
     cwd: ROOT,
     env: { PATH: process.env['PATH'] ?? '', PORT: String(port), LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -38,7 +38,19 @@ export function startApp(app: string, port: number, env: Record<string, string>)
   return { name: app, child, url: `http://127.0.0.1:${port}`, log, stop: () => stopProcess(child) };
 }
 
-async function stopProcess(child: ChildProcess): Promise<void> {
+/**
+ * With `CREST_CPU_PROF_DIR` set, the node flags that make a started app write a V8 CPU profile into that
+ * directory when it exits (`npm run bench:profile -- <dir>` reads them); none otherwise.
+ */
+export function cpuProfileFlags(app: string): string[] {
+  const dir = process.env['CREST_CPU_PROF_DIR'];
+  if (!dir) return [];
+  mkdirSync(dir, { recursive: true });
+  return ['--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${app}-${Date.now()}.cpuprofile`];
+}
+
+/** SIGTERM, then SIGKILL after 10 s; resolves once the process is gone (and has written its profile). */
+export async function stopProcess(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((resolve) => child.once('exit', resolve));
   child.kill('SIGTERM');

@@ -1,3 +1,4 @@
+import { connect } from 'node:http2';
 import { createServer } from 'node:net';
 
 import { createTestApp } from '@crest/platform/testing';
@@ -18,7 +19,7 @@ import { protoPath as healthProtoPath } from 'grpc-health-check';
 
 import { AppModule } from './app.module';
 import { RankController } from './rank.controller';
-import { connectRankingGrpc } from './ranking-grpc';
+import { CONNECTION_WINDOW_BYTES, connectRankingGrpc, widenConnectionWindows } from './ranking-grpc';
 import { loadRankingServiceConfig } from './ranking-service.config';
 
 async function freePort(): Promise<number> {
@@ -171,6 +172,26 @@ describe('ranking-service over gRPC', () => {
     const down = new GrpcRanker({ address: `127.0.0.1:${await freePort()}` });
     await expect(down.connect(200)).rejects.toThrow(/^Rank UNAVAILABLE: not reachable within 200 ms/);
     down.close();
+  });
+
+  it('grants each client a connection window wide enough for many Rank requests in flight', async () => {
+    const session = connect(`http://${address}`);
+    try {
+      await new Promise((resolve) => session.once('remoteSettings', resolve));
+      // The server's WINDOW_UPDATE follows its SETTINGS; poll until it has arrived.
+      const deadline = Date.now() + 2_000;
+      while ((session.state.remoteWindowSize ?? 0) < CONNECTION_WINDOW_BYTES && Date.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(session.state.remoteWindowSize).toBe(CONNECTION_WINDOW_BYTES);
+    } finally {
+      session.destroy();
+    }
+  });
+
+  it('refuses to start quietly with the narrow window when grpc-js hides its HTTP/2 servers', () => {
+    expect(() => widenConnectionWindows({} as never, CONNECTION_WINDOW_BYTES)).toThrow(
+      /grpc-js no longer exposes http2Servers/,
+    );
   });
 
   it('answers gRPC health checks', async () => {
