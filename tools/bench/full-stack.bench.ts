@@ -14,6 +14,9 @@
  * Ranking is in process in every feed-api here, so the paths differ by retrieval only.
  *   npx tsx tools/bench/full-stack.bench.ts [--only freshness|peer] [--paths memory,elasticsearch,sql]
  *     [--events 300] [--streams 200] [--samples 20] [--steps 25,50,100,200] [--step-seconds 10]
+ *     [--sinks state,elasticsearch,sql]
+ * `--sinks` picks what the ingestor writes (all three by default, as deployed); with fewer, a path's
+ * freshness is measured without the other sinks' work in the same ingestor (each path needs its own sink).
  * Needs Kafka and Elasticsearch (npm run infra:start), PostgreSQL (PULL_MODEL_DATABASE_URL) and the built
  * apps (npx nx run-many -t build). Writes bench-results/freshness.json and bench-results/peer.json.
  */
@@ -43,11 +46,16 @@ import {
 
 const PATHS = ['memory', 'elasticsearch', 'sql'] as const;
 type RetrievalPath = (typeof PATHS)[number];
+const SINKS = ['state', 'elasticsearch', 'sql'] as const;
+type Sink = (typeof SINKS)[number];
+/** The ingestor sink each path reads. */
+const SINK_OF: Record<RetrievalPath, Sink> = { memory: 'state', elasticsearch: 'elasticsearch', sql: 'sql' };
 
 const { values } = parseArgs({
   options: {
     only: { type: 'string' },
     paths: { type: 'string', default: PATHS.join(',') },
+    sinks: { type: 'string', default: SINKS.join(',') },
     events: { type: 'string', default: '300' },
     streams: { type: 'string', default: '200' },
     samples: { type: 'string', default: '20' },
@@ -59,6 +67,13 @@ const { values } = parseArgs({
 const paths = values.paths.split(',') as RetrievalPath[];
 const unknownPath = paths.find((path) => !PATHS.includes(path));
 if (unknownPath) throw new Error(`--paths: unknown path ${unknownPath}; known: ${PATHS.join(', ')}`);
+const sinks = values.sinks.split(',') as Sink[];
+const unknownSink = sinks.find((sink) => !SINKS.includes(sink));
+if (unknownSink) throw new Error(`--sinks: unknown sink ${unknownSink}; known: ${SINKS.join(', ')}`);
+// The state topic is how the ingestor hands docs to every replica; it is never optional.
+if (!sinks.includes('state')) throw new Error('--sinks must include state');
+const unfed = paths.find((path) => !sinks.includes(SINK_OF[path]));
+if (unfed) throw new Error(`--paths ${unfed} needs --sinks to include ${SINK_OF[unfed]}`);
 if (values.only !== undefined && !['freshness', 'peer'].includes(values.only))
   throw new Error('--only must be freshness or peer');
 const eventsPerSecond = Number(values.events);
@@ -78,6 +93,15 @@ const STACK = {
   ELASTICSEARCH_INDEX_ALIAS: 'crest-bench-livestreams',
   PULL_MODEL_DATABASE_URL: DATABASE_URL,
   PULL_MODEL_SCHEMA: 'crest_bench',
+};
+/** What the ingestor is told: the settings of the sinks it writes, only. */
+const INGESTOR_SINKS = {
+  ...(sinks.includes('elasticsearch')
+    ? { ELASTICSEARCH_URL, ELASTICSEARCH_INDEX_ALIAS: STACK.ELASTICSEARCH_INDEX_ALIAS }
+    : {}),
+  ...(sinks.includes('sql')
+    ? { PULL_MODEL_DATABASE_URL: DATABASE_URL, PULL_MODEL_SCHEMA: STACK.PULL_MODEL_SCHEMA }
+    : {}),
 };
 const INGESTOR_PORT = 39_811;
 const FEED_PORT = 39_812;
@@ -163,14 +187,14 @@ class Stack {
   private ingestor?: StackApp;
 
   /**
-   * The ingestor with all three sinks (state topic, Elasticsearch, the pull model), each writing in its own
-   * lane, and the producer; once the ingestor has caught up with what is already on the topics.
+   * The ingestor with its sinks (`--sinks`: the state topic, Elasticsearch, the pull model), each writing in
+   * its own lane, and the producer; once the ingestor has caught up with what is already on the topics.
    */
   async start(): Promise<void> {
     const ingestor = this.track(
       startApp('event-ingestor', INGESTOR_PORT, {
         KAFKA_BROKERS,
-        ...STACK,
+        ...INGESTOR_SINKS,
         // The same group every run: a new group would read the topics' whole history first.
         INGEST_GROUP_ID: 'crest.bench.full-stack',
       }),
@@ -447,7 +471,7 @@ async function main(): Promise<void> {
   } finally {
     await stack.close(failed);
   }
-  const parameters = { eventsPerSecond, liveStreams, paths, rankingInProcess: true };
+  const parameters = { eventsPerSecond, liveStreams, paths, sinks, rankingInProcess: true };
   if (freshnessRows.length > 0) report('freshness', { ...parameters, samples: sampleCount }, freshnessRows);
   if (servingRows.length > 0) {
     const rows = [...servingRows, ...ratios(servingRows)];

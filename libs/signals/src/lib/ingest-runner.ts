@@ -5,6 +5,7 @@ import { type LivestreamDocEmitter } from './livestream-doc-emitter';
 import { rebuildGainedState, type RebuildReport, StreamPartitions } from './rebuild-state';
 import { type SignalPipeline } from './signal-pipeline';
 import { type MarketplaceEventSink } from './sinks/event-sink.port';
+import { EventSinkLane } from './sinks/event-sink-lane';
 import { userSignalsSourceOf } from './user-signals';
 
 export interface IngestRunnerOptions {
@@ -30,7 +31,10 @@ export interface IngestRunnerOptions {
   onRebuildError?: (error: unknown) => void;
   /** Called for each message that did not decode, once it is on the dead-letter topic. */
   onDeadLettered?: (topic: string, code: string) => void;
-  /** Also get each batch's decoded events (the pull model's store); the batch is acked once they took it. */
+  /**
+   * Also get each batch's decoded events (the pull model's store); the batch is acked once they took it.
+   * Each sink writes one batch at a time, merging what arrives meanwhile (see EventSinkLane).
+   */
   eventSinks?: readonly MarketplaceEventSink[];
   /** Called when an event sink failed a batch; the write is retried (backing off to 5 s) until it succeeds. */
   onEventSinkError?: (error: unknown, sink: string) => void;
@@ -47,6 +51,9 @@ export async function startIngest(options: IngestRunnerOptions): Promise<Subscri
   const topics = options.topics ?? MARKETPLACE_TOPICS;
   const streamPartitions = await StreamPartitions.of(options.bus, topics);
   options.emitter.start();
+  const eventLanes = (options.eventSinks ?? []).map(
+    (sink) => new EventSinkLane(sink, { onError: options.onEventSinkError }),
+  );
   return consumeMarketplaceEvents(options.bus, {
     groupId: options.groupId,
     topics,
@@ -77,31 +84,13 @@ export async function startIngest(options: IngestRunnerOptions): Promise<Subscri
     deferAck: true,
     onEvents: (events, messages, ack) => {
       options.pipeline.ingest(events, messages);
-      const sinks = options.eventSinks ?? [];
       void Promise.all([
         options.emitter.afterNextEmission(),
-        ...sinks.map((sink) => writeUntilTaken(sink, events, options.onEventSinkError)),
+        ...eventLanes.map((lane) => lane.write(events)),
       ]).then(() => {
         ack();
         options.onDurable?.(events, Date.now());
       });
     },
   });
-}
-
-// An unavailable store must not lose events or skip them: the batch stays unacknowledged while we retry.
-async function writeUntilTaken(
-  sink: MarketplaceEventSink,
-  events: readonly MarketplaceEvent[],
-  onError?: (error: unknown, sink: string) => void,
-): Promise<void> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      await sink.write(events);
-      return;
-    } catch (error) {
-      onError?.(error, sink.name);
-      await new Promise((resolve) => setTimeout(resolve, Math.min(5_000, 100 * 2 ** attempt)));
-    }
-  }
 }
