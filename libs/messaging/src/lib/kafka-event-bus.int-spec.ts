@@ -101,6 +101,30 @@ describe('KafkaEventBus on a real broker', () => {
     expect(receipts.map((r) => Number(r.offset))).toEqual([0, 1, 2, 3, 4, 5]);
   });
 
+  it('reads a range exactly once when its reader is thrown out of its group mid-read', async () => {
+    // One partition, more than one fetch (1 MiB each), and a first batch held past the session timeout:
+    // the broker drops the reader, kafkajs rejoins with a fresh offset manager and forgets the seek.
+    const slowBus = new KafkaEventBus({ brokers, clientId: 'crest-int-test-slow', sessionTimeoutMs: 6_000 });
+    const range = `int.range.${randomUUID().slice(0, 8)}`;
+    try {
+      await sut.ensureTopics([{ name: range, partitions: 1 }]);
+      const padding = 'x'.repeat(1_000);
+      const sent = values('r', 3_000);
+      for (let i = 0; i < sent.length; i += 500)
+        await sut.publish(sent.slice(i, i + 500).map((v) => ({ topic: range, key: v, value: `${v}|${padding}` })));
+      const read: string[] = [];
+      let batches = 0;
+      await slowBus.readRange([{ topic: range, partition: 0 }], async (messages) => {
+        if (batches++ === 0) await new Promise((resolve) => setTimeout(resolve, 9_000));
+        read.push(...messages.map((m) => m.value.toString().split('|')[0]!));
+      });
+      expect(batches).toBeGreaterThan(1);
+      expect(read).toEqual(sent);
+    } finally {
+      await slowBus.close();
+    }
+  }, 60_000);
+
   it('makes a compacted topic, even one first created plain, with small segments: a replica reads near one record per key', async () => {
     const table = `int.table.${randomUUID().slice(0, 8)}`;
     // Created first by a plain publish (the broker's defaults), as a replica or a test may do.

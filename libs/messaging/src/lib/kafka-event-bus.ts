@@ -47,7 +47,7 @@ export interface KafkaEventBusOptions {
   createTopics?: boolean;
   defaultPartitions?: number;
   replicationFactor?: number;
-  /** Consumer group session timeout. Default 10 s. */
+  /** Consumer group session timeout. Default 10 s (30 s for `readRange`'s throwaway group). */
   sessionTimeoutMs?: number;
   /** How long a fetch waits for data when a partition is idle. Default 100 ms (low latency). */
   maxWaitTimeMs?: number;
@@ -332,10 +332,20 @@ export class KafkaEventBus implements EventBus {
 
     const consumer = this.kafka.consumer({
       groupId: `crest-range-reader-${randomUUID()}`,
+      // A range read's handler may hold a batch a long time (a rebuild); no partner waits on a rejoin.
+      sessionTimeout: this.options.sessionTimeoutMs ?? 30_000,
       maxWaitTimeInMs: this.options.maxWaitTimeMs ?? 100,
       allowAutoTopicCreation: false,
     });
     const remaining = new Set(bounds.keys());
+    // Where each partition's read goes on. kafkajs keeps seeks in the group's offset manager, which a
+    // rejoin replaces (a slow batch past the session timeout, a metadata change): the partitions then
+    // restart at the group's default and, unsought, the read stalled at the end of the topic (CI, once).
+    const next = new Map([...bounds].map(([tp, { start }]) => [tp, start]));
+    const seekRemaining = () => {
+      for (const tp of remaining) consumer.seek({ ...parseTopicPartition(tp), offset: next.get(tp)!.toString() });
+    };
+    consumer.on(consumer.events.GROUP_JOIN, seekRemaining);
     let failed: unknown;
     let lastProgress = Date.now();
     let watchdog: NodeJS.Timeout | undefined;
@@ -351,7 +361,8 @@ export class KafkaEventBus implements EventBus {
       }, 1_000);
       void consumer.connect().then(
         async () => {
-          await consumer.subscribe({ topics: [...new Set(ranges.map((r) => r.topic))] });
+          // From the beginning: should a reset still slip past the seeks, it re-reads (filtered), never skips.
+          await consumer.subscribe({ topics: [...new Set(ranges.map((r) => r.topic))], fromBeginning: true });
           await consumer.run({
             autoCommit: false,
             eachBatch: async ({ batch }) => {
@@ -359,8 +370,9 @@ export class KafkaEventBus implements EventBus {
               const bound = bounds.get(tp);
               if (!bound || !remaining.has(tp)) return;
               lastProgress = Date.now();
+              const from = next.get(tp)!; // each message once, even when a rejoin re-fetches
               const messages = batch.messages
-                .filter((m) => BigInt(m.offset) >= bound.start && BigInt(m.offset) < bound.end)
+                .filter((m) => BigInt(m.offset) >= from && BigInt(m.offset) < bound.end)
                 .map((m) => toConsumedMessage(batch.topic, batch.partition, m));
               try {
                 if (messages.length > 0) await onMessages(messages);
@@ -370,16 +382,16 @@ export class KafkaEventBus implements EventBus {
                 finish();
                 return;
               }
+              const last = BigInt(batch.lastOffset());
+              if (last + 1n > next.get(tp)!) next.set(tp, last + 1n);
               // Compaction leaves gaps, so "done" is reaching the end, not seeing the offset before it.
-              if (BigInt(batch.lastOffset()) >= bound.end - 1n) {
+              if (last >= bound.end - 1n) {
                 remaining.delete(tp);
                 finish();
               }
             },
           });
-          for (const [tp, { start }] of bounds) {
-            consumer.seek({ ...parseTopicPartition(tp), offset: start.toString() });
-          }
+          seekRemaining();
         },
         (error: unknown) => {
           failed ??= error;
