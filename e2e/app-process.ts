@@ -2,6 +2,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
+import { assertFixedPortUsable } from '@crest/testing';
+
 export const ROOT = join(__dirname, '..');
 
 export interface GraphQLAnswer<T = Record<string, unknown>> {
@@ -25,6 +27,7 @@ export class AppProcess {
     port: number,
     env: Record<string, string> = {},
   ): Promise<T> {
+    assertFixedPortUsable(port);
     const main = join(ROOT, `dist/apps/${app}/main.js`);
     if (!existsSync(main)) throw new Error(`${main} is missing: run npx nx build ${app}`);
     const output: string[] = [];

@@ -94,27 +94,27 @@ describe('the admin console in a browser, over the whole stack', () => {
     };
     const groupId = `crest.e2e-admin.${run}`;
     processes.push(
-      await AppProcess.start('event-ingestor', 39_731, {
+      await AppProcess.start('event-ingestor', 29_731, {
         ...common,
         INGEST_GROUP_ID: groupId,
         EMIT_INTERVAL_MS: '200',
       }),
     );
-    feed = await FeedApiProcess.startFeedApi(39_732, {
+    feed = await FeedApiProcess.startFeedApi(29_732, {
       ...common,
       FEED_API_OPS_TOKEN: OPS_TOKEN,
       GROWTHBOOK_PAYLOAD_FILE: payloadWithBudgets(payloadFile),
       RATE_LIMIT_PER_SECOND: '0',
     });
     processes.push(feed);
-    admin = await AppProcess.start('admin', 39_733, {
+    admin = await AppProcess.start('admin', 29_733, {
       KAFKA_BROKERS: brokers,
       ADMIN_VIEWER_TOKEN: VIEWER,
       ADMIN_OPERATOR_TOKEN: OPERATOR,
       ADMIN_DATABASE_URL: databaseUrl,
       ADMIN_DATABASE_SCHEMA: schema,
       ADMIN_FEED_API_URLS: feed.url,
-      ADMIN_INGESTOR_URL: 'http://127.0.0.1:39731',
+      ADMIN_INGESTOR_URL: 'http://127.0.0.1:29731',
       FEED_API_OPS_TOKEN: OPS_TOKEN,
       ADMIN_SCRAPE_INTERVAL_MS: '1000',
       INGEST_GROUP_ID: groupId,

@@ -40,7 +40,7 @@ describe('home feed end to end, memory backend forced off (real Elasticsearch as
   });
 
   it('serves every carousel from the fallback, says why, and still answers with live streams', async () => {
-    feed = await FeedApiProcess.startFeedApi(39_721, {
+    feed = await FeedApiProcess.startFeedApi(29_721, {
       SIMULATOR_EVENTS_PER_SECOND: '1000',
       SIMULATOR_LIVE_STREAMS: '300',
       GROWTHBOOK_PAYLOAD_FILE: payloadWithBudgets(payloadFile),

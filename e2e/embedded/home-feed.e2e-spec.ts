@@ -112,7 +112,7 @@ describe('home feed end to end (embedded feed-api process)', () => {
 
   beforeAll(async () => {
     experiments = await Experiments.start({ payloadFile: PAYLOAD_FILE });
-    feed = await FeedApiProcess.startFeedApi(39_710, EMBEDDED_ENV);
+    feed = await FeedApiProcess.startFeedApi(29_710, EMBEDDED_ENV);
     live = await eventually('100 live streams in the embedded marketplace', async () => {
       const { items } = await feed.get<{ items: LiveDoc[] }>('/livestreams?limit=100');
       return items.length === 100 ? items : undefined;
@@ -222,7 +222,7 @@ describe('home feed end to end (embedded feed-api process)', () => {
 describe('home feed end to end, ranking-service unreachable', () => {
   it('falls back to retrieval order, says so, and still answers', async () => {
     // Nothing listens on port 9 (discard): every Rank call fails fast with UNAVAILABLE.
-    const feed = await FeedApiProcess.startFeedApi(39_711, {
+    const feed = await FeedApiProcess.startFeedApi(29_711, {
       ...EMBEDDED_ENV,
       RANKING_GRPC_URL: '127.0.0.1:9',
     });

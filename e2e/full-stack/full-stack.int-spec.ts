@@ -31,12 +31,12 @@ const brokers = process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092';
 const elasticsearchUrl = process.env['ELASTICSEARCH_URL'] ?? 'http://127.0.0.1:9200';
 const databaseUrl = process.env['PULL_MODEL_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
-const INGESTOR_PORT = 39_771;
-const RANKING_HTTP_PORT = 39_772;
-const RANKING_GRPC_PORT = 39_773;
-const FEED_PORT = 39_774;
-const ELASTICSEARCH_PROXY_PORT = 39_775;
-const ADMIN_PORT = 39_776;
+const INGESTOR_PORT = 29_771;
+const RANKING_HTTP_PORT = 29_772;
+const RANKING_GRPC_PORT = 29_773;
+const FEED_PORT = 29_774;
+const ELASTICSEARCH_PROXY_PORT = 29_775;
+const ADMIN_PORT = 29_776;
 
 /** The goals (docs/performance.md): produced → visible in homeFeed, p99. */
 const MEMORY_FRESHNESS_GOAL_MS = 300;

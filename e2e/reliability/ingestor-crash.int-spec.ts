@@ -19,7 +19,7 @@ import { latestStateDocs } from './state-topic';
 
 const brokers = process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092';
 const elasticsearchUrl = process.env['ELASTICSEARCH_URL'] ?? 'http://127.0.0.1:9200';
-const PORT = 39_741;
+const PORT = 29_741;
 const KILLS = Number(process.env['CRASH_TEST_KILLS'] ?? 20);
 // Partitions catch up unevenly after each restart, and other suites' events on these topics may be minutes
 // newer than these: no event may count as late, or which ones were dropped would depend on the kills.

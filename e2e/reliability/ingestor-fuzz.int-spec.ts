@@ -26,7 +26,7 @@ import { AppProcess, eventually } from '../app-process';
 import { latestStateDocs } from './state-topic';
 
 const brokers = process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092';
-const PORT = 39_742;
+const PORT = 29_742;
 const MALFORMED = Number(process.env['FUZZ_MALFORMED_EVENTS'] ?? 10_000);
 const RUN_HEADER = 'crest.fuzz-run';
 const SEQ_HEADER = 'crest.fuzz-seq';

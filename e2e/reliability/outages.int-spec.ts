@@ -11,11 +11,11 @@ import { AppProcess, eventually, FeedApiProcess, payloadWithBudgets } from '../a
 import { OutageProxy } from '../outage-proxy';
 
 const elasticsearchUrl = process.env['ELASTICSEARCH_URL'] ?? 'http://127.0.0.1:9200';
-const FEED_PORT = 39_761;
-const RANKING_HTTP_PORT = 39_762;
-const RANKING_GRPC_PORT = 39_763;
-const ELASTICSEARCH_PROXY_PORT = 39_764;
-const GROWTHBOOK_PORT = 39_765;
+const FEED_PORT = 29_761;
+const RANKING_HTTP_PORT = 29_762;
+const RANKING_GRPC_PORT = 29_763;
+const ELASTICSEARCH_PROXY_PORT = 29_764;
+const GROWTHBOOK_PORT = 29_765;
 const CLIENT_KEY = 'sdk-outage-test';
 const MARKER = 'Trending (from GrowthBook)';
 const RATE_PER_SECOND = 40;

@@ -62,7 +62,7 @@ describe('secrets never reach the logs', () => {
       ADMIN_DATABASE_PASSWORD: canary('db-password'),
     };
     const growthbook = await failingHttpServer(503);
-    const feed = await FeedApiProcess.startFeedApi(39_751, {
+    const feed = await FeedApiProcess.startFeedApi(29_751, {
       LOG_LEVEL: 'verbose',
       FEED_SECRET: secrets.FEED_SECRET,
       FEED_API_OPS_TOKEN: secrets.FEED_API_OPS_TOKEN,
@@ -73,7 +73,7 @@ describe('secrets never reach the logs', () => {
       GROWTHBOOK_CACHE_FILE: join(tmpdir(), `crest-canary-growthbook-${schema}.json`),
     });
     apps.push(feed);
-    const admin = await AppProcess.start('admin', 39_752, {
+    const admin = await AppProcess.start('admin', 29_752, {
       LOG_LEVEL: 'verbose',
       ADMIN_VIEWER_TOKEN: secrets.ADMIN_VIEWER_TOKEN,
       ADMIN_OPERATOR_TOKEN: secrets.ADMIN_OPERATOR_TOKEN,

@@ -103,8 +103,8 @@ const INGESTOR_SINKS = {
     ? { PULL_MODEL_DATABASE_URL: DATABASE_URL, PULL_MODEL_SCHEMA: STACK.PULL_MODEL_SCHEMA }
     : {}),
 };
-const INGESTOR_PORT = 39_811;
-const FEED_PORT = 39_812;
+const INGESTOR_PORT = 29_811;
+const FEED_PORT = 29_812;
 
 interface Carousel {
   id: string;

@@ -18,7 +18,7 @@ import {
   withCandidateColumns,
 } from '@crest/ranking';
 import { candidateFixture, NOW, rankRequestFixture, userFixture } from '@crest/ranking/testing';
-import { SeededRandom } from '@crest/testing';
+import { assertFixedPortUsable, SeededRandom } from '@crest/testing';
 import { Client, credentials } from '@grpc/grpc-js';
 
 import { type BenchRow, latencyHistogram, percentiles, report } from './bench-report';
@@ -150,7 +150,7 @@ async function main(): Promise<void> {
     await sequential('in-process Rank, 200 candidates as rows', (r) => local.rank(r), requests),
     await saturated('in-process Rank, columns, saturated (one core)', (r) => local.rank(r), asColumns),
   ];
-  const port = 39_351;
+  const port = assertFixedPortUsable(29_351);
   const service = await startService(port);
   const grpc = new GrpcRanker({ address: `127.0.0.1:${port}`, defaultBudgetMs: 1_000 });
   try {

@@ -30,7 +30,7 @@ const { values } = parseArgs({
   },
 });
 const root = join(__dirname, '../..');
-const port = 39_700;
+const port = 29_700;
 const feedUrl = values.url ?? `http://127.0.0.1:${port}`;
 const QUERY = JSON.stringify({
   query:

@@ -7,6 +7,8 @@ import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
+import { assertFixedPortUsable } from '@crest/testing';
+
 export const ROOT = join(__dirname, '../..');
 export const KAFKA_BROKERS = process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092';
 export const ELASTICSEARCH_URL = process.env['ELASTICSEARCH_URL'] ?? 'http://127.0.0.1:9200';
@@ -25,6 +27,7 @@ export interface StackApp {
 
 /** Starts dist/apps/<app>/main.js on `port` (at LOG_LEVEL warn); does not wait for it to be ready. */
 export function startApp(app: string, port: number, env: Record<string, string>): StackApp {
+  assertFixedPortUsable(port);
   const main = join(ROOT, `dist/apps/${app}/main.js`);
   if (!existsSync(main)) throw new Error(`${main} is missing: run npx nx run-many -t build`);
   const child = spawn(process.execPath, [...cpuProfileFlags(app), main], {

@@ -64,21 +64,21 @@ async function main(): Promise<void> {
   const apps: StackApp[] = [];
   let producer: ChildProcess | undefined;
   try {
-    const ingestor = startApp('event-ingestor', 39_801, {
+    const ingestor = startApp('event-ingestor', 29_801, {
       KAFKA_BROKERS,
       ELASTICSEARCH_URL,
       ELASTICSEARCH_INDEX_ALIAS: alias,
       INGEST_GROUP_ID: `soak-${id}`,
     });
-    const ranking = startApp('ranking-service', 39_802, { RANKING_GRPC_PORT: '39803' });
+    const ranking = startApp('ranking-service', 29_802, { RANKING_GRPC_PORT: '29803' });
     apps.push(ingestor, ranking);
     await until('the ingestor to be ready', async () => (await fetch(`${ingestor.url}/ready`)).ok, 120_000);
     producer = startProducer(eventsPerSecond, Number(values.streams));
-    const feed = startApp('feed-api', 39_804, {
+    const feed = startApp('feed-api', 29_804, {
       KAFKA_BROKERS,
       ELASTICSEARCH_URL,
       ELASTICSEARCH_INDEX_ALIAS: alias,
-      RANKING_GRPC_URL: '127.0.0.1:39803',
+      RANKING_GRPC_URL: '127.0.0.1:29803',
       RATE_LIMIT_PER_SECOND: '0',
     });
     apps.push(feed);

@@ -1,3 +1,4 @@
+export * from './lib/fixed-port';
 export * from './lib/make-event';
 export * from './lib/malformed-fuzzer';
 export { SIMULATED_CATEGORIES } from './lib/marketplace-catalog';
