@@ -383,7 +383,7 @@ export class KafkaEventBus implements EventBus {
                 return;
               }
               const last = BigInt(batch.lastOffset());
-              if (last + 1n > next.get(tp)!) next.set(tp, last + 1n);
+              if (last + 1n > from) next.set(tp, last + 1n);
               // Compaction leaves gaps, so "done" is reaching the end, not seeing the offset before it.
               if (last >= bound.end - 1n) {
                 remaining.delete(tp);
