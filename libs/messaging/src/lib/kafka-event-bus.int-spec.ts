@@ -111,7 +111,9 @@ describe('KafkaEventBus on a real broker', () => {
       const padding = 'x'.repeat(1_000);
       const sent = values('r', 3_000);
       for (let i = 0; i < sent.length; i += 500)
-        await sut.publish(sent.slice(i, i + 500).map((v) => ({ topic: range, key: v, value: `${v}|${padding}` })));
+        await sut.publish(
+          sent.slice(i, i + 500).map((v) => ({ topic: range, key: v, value: `${v}|${padding}` })),
+        );
       const read: string[] = [];
       let batches = 0;
       await slowBus.readRange([{ topic: range, partition: 0 }], async (messages) => {

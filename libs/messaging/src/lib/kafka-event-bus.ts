@@ -343,7 +343,8 @@ export class KafkaEventBus implements EventBus {
     // restart at the group's default and, unsought, the read stalled at the end of the topic (CI, once).
     const next = new Map([...bounds].map(([tp, { start }]) => [tp, start]));
     const seekRemaining = () => {
-      for (const tp of remaining) consumer.seek({ ...parseTopicPartition(tp), offset: next.get(tp)!.toString() });
+      for (const tp of remaining)
+        consumer.seek({ ...parseTopicPartition(tp), offset: next.get(tp)!.toString() });
     };
     consumer.on(consumer.events.GROUP_JOIN, seekRemaining);
     let failed: unknown;
