@@ -6,7 +6,8 @@
  *   npx tsx tools/bench/serving.bench.ts [--rate 1000] [--seconds 60] [--steps 100,200,300,400,500,750,1000,1500,2000]
  *   [--url http://127.0.0.1:3000 --label full-stack]   a feed-api already running (e.g. with Kafka and the
  *                                                      ranking-service), instead of starting an embedded one
- * The load generator is one client, so the feed-api it starts runs without the per-client rate limit.
+ * The load generator is one client, so the feed-api it starts runs without the per-client rate limit; it
+ * keeps load shedding (503 under overload), whose refusals each row counts apart from errors.
  * Builds dist/apps/feed-api first when it is missing.
  */
 import { execFileSync, spawn } from 'node:child_process';
@@ -67,32 +68,45 @@ function post(user?: string) {
   });
 }
 
-/** Sends `rate` requests per second for `seconds`, each at its scheduled time; latency from that time. */
+/**
+ * Sends `rate` requests per second for `seconds`, each at its scheduled time; latency from that time.
+ * Requests the feed-api sheds (503 under overload) are counted apart from errors: the row's throughput and
+ * latency are those of the requests served.
+ */
 async function fixedRate(name: string, rate: number, seconds: number): Promise<BenchRow> {
-  const histogram = latencyHistogram();
+  const served = latencyHistogram();
   let errors = 0;
+  let shed = 0;
   let done = 0;
   const { elapsedSeconds } = await fixedRateLoad({
     rate,
     seconds,
     send: async (i) => {
       const response = await post(i % 4 === 0 ? undefined : `bench-user-${i % 500}`);
+      if (response.status === 503) {
+        shed++;
+        await response.body?.cancel();
+        return false;
+      }
       const body = (await response.json()) as { errors?: unknown[] };
-      return response.ok && !body.errors;
+      const ok = response.ok && !body.errors;
+      if (!ok) errors++;
+      return ok;
     },
     onResult: (ok, latencyMs) => {
-      if (!ok) errors++;
-      histogram.recordValue(Math.max(1, Math.round(latencyMs * 1000)));
+      if (!ok) return;
+      served.recordValue(Math.max(1, Math.round(latencyMs * 1000)));
       done++;
     },
   });
+  const notes = [shed > 0 && `${shed} shed (503)`, errors > 0 && `${errors} errors`].filter(Boolean);
   return {
     name,
     items: done,
     seconds: elapsedSeconds,
     throughputPerSecond: done / elapsedSeconds,
-    latencyUs: percentiles(histogram, 'homeFeed, from scheduled send'),
-    notes: errors > 0 ? `${errors} errors` : undefined,
+    latencyUs: done > 0 ? percentiles(served, 'homeFeed served, from scheduled send') : undefined,
+    notes: notes.length > 0 ? notes.join(', ') : undefined,
   };
 }
 
@@ -109,9 +123,15 @@ async function main(): Promise<void> {
     for (const step of values.steps.split(',').map(Number)) {
       const row = await fixedRate(`step @${step}/s`, step, Number(values['step-seconds']));
       rows.push(row);
-      if (row.latencyUs!.p99 <= goalUs && !row.notes && withinGoal === saturation) withinGoal = step;
+      if (row.latencyUs && row.latencyUs.p99 <= goalUs && !row.notes && withinGoal === saturation)
+        withinGoal = step;
       // Sustained: served what was offered, without errors, and without a queue (p99 under a second).
-      if (row.throughputPerSecond >= 0.95 * step && !row.notes && row.latencyUs!.p99 < 1_000_000)
+      if (
+        row.throughputPerSecond >= 0.95 * step &&
+        !row.notes &&
+        row.latencyUs &&
+        row.latencyUs.p99 < 1_000_000
+      )
         saturation = step;
       else break;
     }
