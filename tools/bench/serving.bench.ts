@@ -6,8 +6,8 @@
  *   npx tsx tools/bench/serving.bench.ts [--rate 1000] [--seconds 60] [--steps 100,200,300,400,500,750,1000,1500,2000]
  *   [--url http://127.0.0.1:3000 --label full-stack]   a feed-api already running (e.g. with Kafka and the
  *                                                      ranking-service), instead of starting an embedded one
- * The load generator is one client, so the feed-api it starts runs without the per-client rate limit; it
- * keeps load shedding (503 under overload), whose refusals each row counts apart from errors.
+ * The load generator is one client, so the feed-api it starts runs without the per-client rate limit; with
+ * LOAD_SHED_EVENT_LOOP_DELAY_MS in the env it sheds load (503), and each row counts those apart from errors.
  * Builds dist/apps/feed-api first when it is missing.
  */
 import { execFileSync, spawn } from 'node:child_process';
@@ -75,7 +75,7 @@ function post(user?: string) {
  */
 async function fixedRate(name: string, rate: number, seconds: number): Promise<BenchRow> {
   const served = latencyHistogram();
-  let errors = 0;
+  let failed = 0;
   let shed = 0;
   let done = 0;
   const { elapsedSeconds } = await fixedRateLoad({
@@ -89,16 +89,19 @@ async function fixedRate(name: string, rate: number, seconds: number): Promise<B
         return false;
       }
       const body = (await response.json()) as { errors?: unknown[] };
-      const ok = response.ok && !body.errors;
-      if (!ok) errors++;
-      return ok;
+      return response.ok && !body.errors;
     },
     onResult: (ok, latencyMs) => {
-      if (!ok) return;
+      // Failures include requests that threw (refused connections), which `send` never sees end.
+      if (!ok) {
+        failed++;
+        return;
+      }
       served.recordValue(Math.max(1, Math.round(latencyMs * 1000)));
       done++;
     },
   });
+  const errors = failed - shed;
   const notes = [shed > 0 && `${shed} shed (503)`, errors > 0 && `${errors} errors`].filter(Boolean);
   return {
     name,

@@ -127,9 +127,10 @@ export class FeedApiConfig extends BaseAppConfig {
   /**
    * Load shedding: while the event loop's mean delay over the last sample passes this many ms, requests
    * other than /health and /metrics get 503 with Retry-After at once, instead of queueing behind the
-   * overload until every answer is late. 0 (the default) turns it off: at 200 it also shed requests at
-   * 40 req/s in e2e/reliability/outages, when a backend came back and the loop stalled, so it stays opt-in
-   * until those stalls are gone. 200 with a 500 ms sample bounded p99 at 1,000 req/s offered to 1.3 s (off: 20 s).
+   * overload until every answer is late. 0 (the default) turns it off: at 30 and at 50 it also shed
+   * requests at 40 req/s in e2e/reliability/outages, when a backend came back and the loop stalled, so it
+   * stays opt-in until those stalls are gone. 200 with a 500 ms sample bounded p99 at 1,000 req/s offered
+   * to 1.3 s (off: 20 s).
    */
   @Type(() => Number)
   @IsInt({ message: 'LOAD_SHED_EVENT_LOOP_DELAY_MS must be an integer' })
