@@ -157,6 +157,14 @@ describe('full stack on real Kafka and Elasticsearch, asserted through GraphQL',
     (samples[what] ??= []).push(ms);
     return ms;
   };
+  /** feed-api's explanation of a user's home feed: what it knows of the user, and each carousel's fate. */
+  const explain = async (userId: string) => {
+    const response = await fetch(`${feed.url}/internal/explain?userId=${userId}`, {
+      headers: { authorization: `Bearer ${OPS_TOKEN}` },
+    });
+    if (!response.ok) throw new Error(`explain answered ${response.status}: ${await response.text()}`);
+    return (await response.json()) as { user: { newUser: boolean; followedSellers: string[] } };
+  };
   /** A returning user following a seller of their own, once that seller's streams reach their feed. */
   const follower = async () => {
     const userId = randomUUID();
@@ -170,25 +178,23 @@ describe('full stack on real Kafka and Elasticsearch, asserted through GraphQL',
         payload: { categoryId },
       }) as MarketplaceEvent,
     ]);
+    // The follow reached feed-api (ingestor → user signals topic → its replica). Read from the explanation,
+    // not from a returning-user carousel showing: one needs enough live streams of its own to show at all.
     await waitFor(
-      `${userId} to be a returning user`,
-      async () => (await homeFeedOf(userId)).some((c) => c.id === 'for-you'),
+      `${userId}'s follow of ${sellerId} to reach feed-api`,
+      async () => (await explain(userId)).user.followedSellers.includes(sellerId),
       30_000,
       100,
+      async () => ` (user signals: ${JSON.stringify((await explain(userId)).user)})`,
     );
-    // The seller's first stream: once it shows, the user's follow of the seller is in force.
     await publish([status(livestreamId, sellerId, 'live')]);
     await waitFor(
       "the followed seller's first stream in the feed",
       () => feedHas(userId, livestreamId),
       30_000,
       100,
-      async () => {
-        const explained = await fetch(`${feed.url}/internal/explain?userId=${userId}`, {
-          headers: { authorization: `Bearer ${OPS_TOKEN}` },
-        }).then((r) => r.text());
-        return ` (stream ${livestreamId}); feed-api explains: ${explained.slice(0, 600)}`;
-      },
+      async () =>
+        ` (stream ${livestreamId}); feed-api explains: ${JSON.stringify(await explain(userId)).slice(0, 600)}`,
     );
     return { userId, sellerId };
   };
