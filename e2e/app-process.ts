@@ -4,6 +4,9 @@ import { join } from 'node:path';
 
 import { assertFixedPortUsable } from '@crest/testing';
 
+// The suites take it from here, beside the processes they wait on.
+export { eventually } from '@crest/testing';
+
 export const ROOT = join(__dirname, '..');
 
 export interface GraphQLAnswer<T = Record<string, unknown>> {
@@ -127,22 +130,6 @@ export class FeedApiProcess extends AppProcess {
       body: JSON.stringify(events),
     });
     if (response.status !== 202) throw new Error(`publish: ${response.status} ${await response.text()}`);
-  }
-}
-
-/** Polls `probe` until it returns a value, or fails after `timeoutMs` saying what it waited for. */
-export async function eventually<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  timeoutMs = 10_000,
-  pollMs = 25,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, pollMs));
   }
 }
 

@@ -1,3 +1,4 @@
+export * from './lib/eventually';
 export * from './lib/fixed-port';
 export * from './lib/make-event';
 export * from './lib/malformed-fuzzer';

@@ -1,4 +1,5 @@
 import { createTestApp } from '@crest/platform/testing';
+import { eventually } from '@crest/testing';
 import { type NestFastifyApplication } from '@nestjs/platform-fastify';
 
 import { AppModule } from './app.module';
@@ -12,16 +13,6 @@ function busyWait(ms: number): void {
   const until = performance.now() + ms;
   while (performance.now() < until) {
     // spinning on purpose
-  }
-}
-
-async function eventually<T>(probe: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 5_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (accept(value)) return value;
-    if (Date.now() > deadline) throw new Error(`not reached within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
 
@@ -48,12 +39,15 @@ describe('feed-api load shedding', () => {
       payload: HOME_FEED,
     });
 
+  const withStatus = <R extends { statusCode: number }>(response: R, status: number) =>
+    response.statusCode === status ? response : undefined;
+
   it('refuses with 503 and Retry-After while the event loop is overloaded, keeps /health, then serves again', async () => {
-    await eventually(homeFeed, (response) => response.statusCode === 200);
+    await eventually('a first answer', async () => withStatus(await homeFeed(), 200), 5_000, 20);
 
     const overload = setInterval(() => busyWait(150), 0);
     try {
-      const refused = await eventually(homeFeed, (response) => response.statusCode === 503);
+      const refused = await eventually('a 503', async () => withStatus(await homeFeed(), 503), 5_000, 20);
       expect(refused.headers['retry-after']).toBe('1');
       expect(refused.json()).toMatchObject({
         statusCode: 503,
@@ -70,7 +64,12 @@ describe('feed-api load shedding', () => {
       clearInterval(overload);
     }
 
-    const served = await eventually(homeFeed, (response) => response.statusCode === 200);
+    const served = await eventually(
+      'a first answer',
+      async () => withStatus(await homeFeed(), 200),
+      5_000,
+      20,
+    );
     expect(served.json()).toMatchObject({ data: { homeFeed: { edges: expect.any(Array) } } });
   });
 });
