@@ -5,9 +5,9 @@
  * in the querying process its simulator and batch encoding held query answers behind them on one event
  * loop, which measured the bench's own scheduling rather than the store. Prints per-lambda latency, how
  * long an event takes to be queryable (handed to the sink → committed), and the store's size over the run
- * (bounded by partition drops).
+ * (bounded by partition drops), per table.
  *   npx tsx tools/bench/pull-model.bench.ts [--minutes 3] [--rate 5000] [--streams 10000]
- *     [--partition-minutes 5] [--raw-retention-minutes 10] [--rollup-retention-minutes 120]
+ *     [--partition-minutes 5] [--raw-retention-minutes 10] [--rollup-retention-minutes 60]
  *     [--database postgres://…]
  */
 import { fork } from 'node:child_process';
@@ -28,8 +28,11 @@ const { values } = parseArgs({
     streams: { type: 'string', default: '10000' },
     'partition-minutes': { type: 'string', default: '5' },
     'raw-retention-minutes': { type: 'string', default: '10' },
-    /** How long minute rollups are kept (the sink's default is 2 h): shorter shows storage level off sooner. */
-    'rollup-retention-minutes': { type: 'string', default: '120' },
+    /**
+     * How long minute rollups are kept. 60, the rollups the run starts with, so storage starts at its level
+     * (the sink's default, 2 h, would grow it for the first hour); shorter shows it level off sooner.
+     */
+    'rollup-retention-minutes': { type: 'string', default: '60' },
     /** Internal: this process is the ingest child of a run, writing into the given schema. */
     'ingest-into-schema': { type: 'string' },
     database: {
@@ -42,14 +45,73 @@ const minutes = Number(values.minutes);
 const rate = Number(values.rate);
 const streams = Number(values.streams);
 
-async function storageBytes(store: SqlStore): Promise<{ bytes: number; rawEvents: number }> {
-  const size = await store.pool.query<{ bytes: string }>(
-    `SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0) AS bytes FROM pg_class c
-     JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relkind IN ('r', 'p')`,
+interface TableSize {
+  /** Heap (with TOAST), MB. */
+  tableMb: number;
+  indexesMb: number;
+  liveRows: number;
+  deadRows: number;
+}
+
+interface StorageSample {
+  atMinute: number;
+  bytes: number;
+  rawEvents: number;
+  /** Per table, partitions counted under their parent: which one grows, heap or indexes, live or dead rows. */
+  tables: Record<string, TableSize>;
+}
+
+async function storageBytes(store: SqlStore): Promise<Omit<StorageSample, 'atMinute'>> {
+  const sizes = await store.pool.query<{
+    family: string;
+    table_bytes: string;
+    index_bytes: string;
+    live: string | null;
+    dead: string | null;
+  }>(
+    `SELECT coalesce(parent.relname, c.relname) AS family,
+            sum(pg_table_size(c.oid)) AS table_bytes, sum(pg_indexes_size(c.oid)) AS index_bytes,
+            sum(s.n_live_tup) AS live, sum(s.n_dead_tup) AS dead
+     FROM pg_class c
+     JOIN pg_namespace n ON n.oid = c.relnamespace
+     LEFT JOIN pg_inherits i ON i.inhrelid = c.oid
+     LEFT JOIN pg_class parent ON parent.oid = i.inhparent
+     LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid
+     WHERE n.nspname = $1 AND c.relkind = 'r'
+     GROUP BY 1`,
     [store.schema],
   );
   const rows = await store.pool.query<{ n: string }>('SELECT count(*) AS n FROM recent_events');
-  return { bytes: Number(size.rows[0]!.bytes), rawEvents: Number(rows.rows[0]!.n) };
+  const tables: Record<string, TableSize> = {};
+  let bytes = 0;
+  for (const row of sizes.rows) {
+    bytes += Number(row.table_bytes) + Number(row.index_bytes);
+    tables[row.family] = {
+      tableMb: Math.round(Number(row.table_bytes) / 1e6),
+      indexesMb: Math.round(Number(row.index_bytes) / 1e6),
+      liveRows: Number(row.live ?? 0),
+      deadRows: Number(row.dead ?? 0),
+    };
+  }
+  return { bytes, rawEvents: Number(rows.rows[0]!.n), tables };
+}
+
+/** The tables that changed size over the run: MB (heap + indexes) at the first sample, the largest, the last. */
+function storageByTable(storage: StorageSample[]): string {
+  const mb = (size: TableSize | undefined) => (size ? size.tableMb + size.indexesMb : 0);
+  const first = storage[0]!;
+  const last = storage.at(-1)!;
+  return Object.keys(last.tables)
+    .sort()
+    .map((name) => {
+      const max = Math.max(...storage.map((s) => mb(s.tables[name])));
+      const end = last.tables[name]!;
+      return (
+        `${name}: ${mb(first.tables[name])} → max ${max} → end ${mb(end)} MB ` +
+        `(end: heap ${end.tableMb}, indexes ${end.indexesMb}, live ${end.liveRows}, dead ${end.deadRows})`
+      );
+    })
+    .join('\n');
 }
 
 function eventSink(store: SqlStore): PullModelEventSink {
@@ -132,7 +194,10 @@ async function main(): Promise<void> {
     const docs = new SqlDocSink(store);
     for (let i = 0; i < data.docs.length; i += 1_000)
       await docs.write({ upserts: data.docs.slice(i, i + 1_000), deletions: [] });
-    console.log('filling 60 minutes of minute rollups…');
+    // 60 minutes of rollups, or the retention if shorter: older minutes would land in the default partition
+    // (the sink creates partitions back to the retention cutoff only) and be deleted at its first maintenance.
+    const rollupMinutes = Math.min(60, Number(values['rollup-retention-minutes']));
+    console.log(`filling ${rollupMinutes} minutes of minute rollups…`);
     // Giveaway entries on one stream in 20, as the ingest below produces them (~300 of its 5,000 streams
     // have entries in any 2 minutes). On every stream, the minute before the run described a marketplace
     // of ~10k events/s, twice the rate under test, and trending@2 (which sums the last 2 minutes' entries)
@@ -141,9 +206,10 @@ async function main(): Promise<void> {
       `INSERT INTO engagement_minutes (livestream_id, minute, action, events, distinct_users, amount_minor)
        SELECT l.livestream_id, date_trunc('minute', now()) - make_interval(mins => m), a,
               1 + (random() * 30)::int, 1 + (random() * 10)::int, 0
-       FROM livestreams l, generate_series(1, 60) AS m,
+       FROM livestreams l, generate_series(1, $1::int) AS m,
             unnest(ARRAY['chat.sent', 'bid.placed', 'giveaway.entered', 'viewer.joined']) AS a
        WHERE a <> 'giveaway.entered' OR abs(hashtext(l.livestream_id)) % 20 = 0`,
+      [rollupMinutes],
     );
     // What autovacuum would do shortly after such a load: statistics for the planner.
     await store.pool.query('ANALYZE livestreams');
@@ -162,7 +228,7 @@ async function main(): Promise<void> {
         .filter((request) => request.strategy === 'trending')
         .map((request) => ({ name: 'trending@2', request: { ...request, lambdaVersion: 2 } })),
     ];
-    const storage: Array<{ atMinute: number; bytes: number; rawEvents: number }> = [];
+    const storage: StorageSample[] = [];
     const until = Date.now() + minutes * 60_000;
     let nextSample = 0;
     for (let i = 0; Date.now() < until; i++) {
@@ -214,6 +280,8 @@ async function main(): Promise<void> {
         .map((s) => `${s.atMinute.toFixed(1)}: ${(s.bytes / 1e6).toFixed(0)} MB, ${s.rawEvents}`)
         .join('\n'),
     );
+    console.log('storage by table over the run:');
+    console.log(storageByTable(storage));
     report(
       'pull-model',
       {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 
 import { EventType, type MarketplaceEvent } from '@crest/event-schemas';
-import { makeEvent } from '@crest/testing';
+import { eventually, makeEvent } from '@crest/testing';
 
 import { PullModelEventSink } from './pull-model-event.sink';
 import { SqlStore } from './sql-store';
@@ -90,14 +90,15 @@ describe('PullModelEventSink on PostgreSQL', () => {
   });
 
   it("adds a late event to its minute after that minute's raw events are gone (rollups never recomputed)", async () => {
-    const earlier = now - HOUR - 15 * MINUTE; // 11:15: past the 1 h raw retention at 12:30, within the rollups' 2 h
+    // 10:45: its raw partition (10:00-11:00) wholly past the 1 h raw retention at 12:30, within the rollups' 2 h
+    const earlier = now - HOUR - 45 * MINUTE;
     await sink.write([chat('u1', earlier), chat('u2', earlier + 1_000)]);
     await sink.maintain(now);
     expect((await snapshot()).events).toBe(0);
 
     await sink.write([chat('u3', earlier + 2_000)]);
     expect((await snapshot()).rollups).toEqual([
-      { minute: '11:15', action: 'chat.sent', events: 3, distinct_users: 3, amount_minor: '0' },
+      { minute: '10:45', action: 'chat.sent', events: 3, distinct_users: 3, amount_minor: '0' },
     ]);
   });
 
@@ -158,16 +159,70 @@ describe('PullModelEventSink on PostgreSQL', () => {
 
     const { dropped, created } = await sink.maintain(now);
     expect(created).toEqual([]);
-    // Retention 1 h at 12:30: partitions ending by 11:30 go; 11:00-12:00 still holds kept minutes.
+    // At 12:30, raw retention 1 h: partitions ending by 11:30 go (11:00-12:00 still holds kept minutes);
+    // rollup retention 2 h: those ending by 10:30 go.
     expect(dropped).toEqual([
+      'engagement_minute_users_p202611240800',
       'engagement_minute_users_p202611240900',
       'engagement_minute_users_p202611241000',
+      'engagement_minutes_p202611240700',
+      'engagement_minutes_p202611240800',
+      'engagement_minutes_p202611240900',
+      'recent_events_p202611240800',
       'recent_events_p202611240900',
       'recent_events_p202611241000',
     ]);
     const remaining = await snapshot();
     expect(remaining.events).toBe(1);
-    // Rollups live longer (2 h): the 09:30 minute is gone, 12:30 stays.
+    // The 09:30 and 07:30 minutes went with their partitions, 12:30 stays.
     expect(remaining.rollups.map((r) => r.minute)).toEqual(['12:30']);
+  });
+
+  it('moves what the default partition holds for a range into the partition created for it', async () => {
+    // Beyond the partitions made ahead (12:00 + 3 h), so into the default partitions.
+    const later = now + 5 * HOUR;
+    await sink.write([chat('u1', later), chat('u2', later + MINUTE)]);
+    const before = await snapshot();
+
+    const { created } = await sink.maintain(later);
+    expect(created).toEqual(
+      expect.arrayContaining(['recent_events_p202611241700', 'engagement_minutes_p202611241700']),
+    );
+    expect(await snapshot()).toEqual(before);
+    const holders = await store.pool.query(
+      `SELECT tableoid::regclass::text AS partition, count(*)::int AS n FROM engagement_minutes GROUP BY 1
+       UNION ALL SELECT tableoid::regclass::text, count(*)::int FROM recent_events GROUP BY 1 ORDER BY 1`,
+    );
+    expect(holders.rows).toEqual([
+      { partition: 'engagement_minutes_p202611241700', n: 2 },
+      { partition: 'recent_events_p202611241700', n: 2 },
+    ]);
+    // And the rollups keep counting into the moved rows.
+    await sink.write([chat('u3', later)]);
+    expect((await snapshot()).rollups[0]).toMatchObject({ minute: '17:30', events: 2, distinct_users: 2 });
+  });
+
+  it('vacuums the tables updated in place where the server does not (autovacuum off)', async () => {
+    for (let i = 0; i < 5; i++) await sink.write([chat(`u${i}`, now)]);
+    const { vacuumed } = await sink.maintain(now);
+    const autovacuum = (await store.pool.query("SELECT current_setting('autovacuum') AS on")).rows[0].on;
+    if (autovacuum === 'on') {
+      expect(vacuumed).toEqual([]);
+      return;
+    }
+    expect(vacuumed).toEqual(expect.arrayContaining(['engagement_minutes', 'livestreams']));
+    const vacuumedAt = await eventually(
+      'the current rollup partition to show its vacuum',
+      async () =>
+        (
+          await store.pool.query(
+            `SELECT last_vacuum, n_dead_tup FROM pg_stat_user_tables
+             WHERE schemaname = $1 AND relname = 'engagement_minutes_p202611241200' AND last_vacuum IS NOT NULL`,
+            [store.schema],
+          )
+        ).rows[0],
+      5_000,
+    );
+    expect(Number(vacuumedAt.n_dead_tup)).toBe(0);
   });
 });

@@ -8,7 +8,7 @@ const HOUR = 3_600_000;
 export interface PullModelEventSinkOptions {
   /** Raw events older than this are dropped (whole hourly partitions). Default 1 hour. */
   rawRetentionMs?: number;
-  /** Minute rollups older than this are deleted. Default 2 hours. */
+  /** Minute rollups older than this are dropped (whole partitions). Default 2 hours. */
   rollupRetentionMs?: number;
   /** Partitions created ahead of the clock. Default 3. */
   partitionsAhead?: number;
@@ -131,26 +131,29 @@ export class PullModelEventSink implements MarketplaceEventSink {
   }
 
   /**
-   * Creates the partitions from the current one to `partitionsAhead` ahead, drops those wholly older than
-   * the raw retention (by their upper bound; such rows in the default partition are deleted), deletes old
-   * rollups.
+   * Per time-partitioned table: creates the partitions from the one holding its retention cutoff to
+   * `partitionsAhead` ahead of the current one (moving rows the default partition holds for their range into
+   * them), drops those wholly older than the cutoff (by their upper bound) and deletes older rows from the
+   * default partition. Raw events and user keys keep the raw retention, minute rollups the rollup retention.
+   * Where the server's autovacuum is off, it then vacuums the tables updated in place: their superseded
+   * row versions are otherwise never reclaimed.
    */
-  async maintain(now = Date.now()): Promise<{ created: string[]; dropped: string[] }> {
+  async maintain(now = Date.now()): Promise<{ created: string[]; dropped: string[]; vacuumed: string[] }> {
     const created: string[] = [];
     const dropped: string[] = [];
     const current = Math.floor(now / this.partitionMs) * this.partitionMs;
-    const cutoff = now - this.rawRetentionMs;
-    for (const { table, column } of PARTITIONED_BY_TIME) {
-      for (let p = 0; p <= this.partitionsAhead; p++) {
-        const from = current + p * this.partitionMs;
+    for (const { table, column, retention } of PARTITIONED_BY_TIME) {
+      const cutoff = now - (retention === 'raw' ? this.rawRetentionMs : this.rollupRetentionMs);
+      const last = current + this.partitionsAhead * this.partitionMs;
+      for (
+        let from = Math.floor(cutoff / this.partitionMs) * this.partitionMs;
+        from <= last;
+        from += this.partitionMs
+      ) {
         const name = partitionName(table, from);
         const exists = await this.store.pool.query('SELECT to_regclass($1) AS t', [name]);
         if (exists.rows[0].t) continue;
-        // Names and bounds come from the clock and a constant list, never from input.
-        await this.store.pool.query(
-          `CREATE TABLE IF NOT EXISTS ${name} PARTITION OF ${table}
-           FOR VALUES FROM ('${new Date(from).toISOString()}') TO ('${new Date(from + this.partitionMs).toISOString()}')`,
-        );
+        await this.createPartition(table, column, name, from, from + this.partitionMs);
         created.push(name);
       }
       const partitions = await this.store.pool.query<{ name: string }>(
@@ -174,10 +177,48 @@ export class PullModelEventSink implements MarketplaceEventSink {
       }
       await this.store.pool.query(`DELETE FROM ${table}_default WHERE ${column} < $1`, [new Date(cutoff)]);
     }
-    await this.store.pool.query('DELETE FROM engagement_minutes WHERE minute < $1', [
-      new Date(now - this.rollupRetentionMs),
-    ]);
-    return { created: created.sort(), dropped: dropped.sort() };
+    const vacuumed: string[] = [];
+    const autovacuum = await this.store.pool.query<{ on: boolean }>(
+      "SELECT current_setting('autovacuum') = 'on' AS on",
+    );
+    if (!autovacuum.rows[0]!.on) {
+      for (const table of UPDATED_IN_PLACE) {
+        await this.store.pool.query(`VACUUM (ANALYZE) ${table}`);
+        vacuumed.push(table);
+      }
+    }
+    return { created: created.sort(), dropped: dropped.sort(), vacuumed };
+  }
+
+  /**
+   * Creates one partition. Rows the default partition already holds for its range (written before it
+   * existed, or left by the migration that partitioned the table) would make the new bounds invalid, so they
+   * move into it, under a lock that keeps writers out until the partition exists.
+   */
+  private async createPartition(table: string, column: string, name: string, from: number, to: number) {
+    const client = await this.store.pool.connect();
+    try {
+      await client.query('BEGIN');
+      // Names and bounds come from the clock and a constant list, never from input.
+      await client.query(`LOCK TABLE ${table} IN ACCESS EXCLUSIVE MODE`);
+      await client.query(`CREATE TEMP TABLE moving (LIKE ${table}) ON COMMIT DROP`);
+      await client.query(
+        `WITH moved AS (DELETE FROM ${table}_default WHERE ${column} >= $1 AND ${column} < $2 RETURNING *)
+         INSERT INTO moving SELECT * FROM moved`,
+        [new Date(from), new Date(to)],
+      );
+      await client.query(
+        `CREATE TABLE IF NOT EXISTS ${name} PARTITION OF ${table}
+         FOR VALUES FROM ('${new Date(from).toISOString()}') TO ('${new Date(to).toISOString()}')`,
+      );
+      await client.query(`INSERT INTO ${table} SELECT * FROM moving`);
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
   }
 
   /** Runs `maintain` now and every `intervalMs` (default a minute); errors go to `onError`, never thrown. */
@@ -196,13 +237,23 @@ export class PullModelEventSink implements MarketplaceEventSink {
 }
 
 /**
- * Tables kept only for the raw retention, range-partitioned by time so pruning drops whole partitions
- * (deleting rows left dead tuples that autovacuum could not keep up with at 5,000 events/s).
+ * Tables range-partitioned by time so pruning drops whole partitions (deleting rows left dead tuples that
+ * autovacuum could not keep up with at 5,000 events/s, and that nothing reclaims where autovacuum is off).
  */
 const PARTITIONED_BY_TIME = [
-  { table: 'recent_events', column: 'occurred_at' },
-  { table: 'engagement_minute_users', column: 'minute' },
+  { table: 'recent_events', column: 'occurred_at', retention: 'raw' },
+  { table: 'engagement_minute_users', column: 'minute', retention: 'raw' },
+  { table: 'engagement_minutes', column: 'minute', retention: 'rollup' },
 ] as const;
+
+/** Tables whose rows are updated in place (counters, upserted docs and follows), so they hold dead versions. */
+const UPDATED_IN_PLACE = [
+  'engagement_minutes',
+  'livestreams',
+  'live_sellers',
+  'user_follows',
+  'seller_features',
+];
 
 function partitionName(table: string, from: number): string {
   const d = new Date(from);
