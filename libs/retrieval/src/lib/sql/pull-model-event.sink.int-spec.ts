@@ -4,7 +4,7 @@ import { EventType, type MarketplaceEvent } from '@crest/event-schemas';
 import { eventually, makeEvent } from '@crest/testing';
 
 import { PullModelEventSink } from './pull-model-event.sink';
-import { SqlStore } from './sql-store';
+import { loadMigrations, SqlStore } from './sql-store';
 
 const databaseUrl = process.env['PULL_MODEL_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const HOUR = 3_600_000;
@@ -224,5 +224,48 @@ describe('PullModelEventSink on PostgreSQL', () => {
       5_000,
     );
     expect(Number(vacuumedAt.n_dead_tup)).toBe(0);
+  });
+});
+
+describe('migration 0006 (minute rollups partitioned) on a store written before it', () => {
+  it('keeps the rollups, which the next maintenance moves into their partition', async () => {
+    const store = new SqlStore({
+      connectionString: databaseUrl,
+      schema: `crest_pull_${randomUUID().slice(0, 8)}`,
+    });
+    try {
+      await store.migrate(loadMigrations().filter((m) => m.version < 6));
+      await store.pool.query(
+        `INSERT INTO engagement_minutes (livestream_id, minute, action, events, distinct_users, amount_minor)
+         VALUES ('s1', '2026-11-24T12:29:00Z', 'chat.sent', 7, 3, 0), ('s1', '2026-11-24T12:30:00Z', 'bid.placed', 2, 2, 900)`,
+      );
+      expect(await store.migrate()).toEqual([6]);
+
+      const sink = new PullModelEventSink(store);
+      await sink.maintain(Date.parse('2026-11-24T12:30:00Z'));
+      const rows = await store.pool.query(
+        `SELECT tableoid::regclass::text AS partition, action, events, distinct_users, amount_minor::int AS amount
+         FROM engagement_minutes ORDER BY minute`,
+      );
+      expect(rows.rows).toEqual([
+        {
+          partition: 'engagement_minutes_p202611241200',
+          action: 'chat.sent',
+          events: 7,
+          distinct_users: 3,
+          amount: 0,
+        },
+        {
+          partition: 'engagement_minutes_p202611241200',
+          action: 'bid.placed',
+          events: 2,
+          distinct_users: 2,
+          amount: 900,
+        },
+      ]);
+    } finally {
+      await store.dropSchema();
+      await store.close();
+    }
   });
 });
