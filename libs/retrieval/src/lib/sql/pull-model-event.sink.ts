@@ -14,6 +14,12 @@ export interface PullModelEventSinkOptions {
   partitionsAhead?: number;
   /** Minutes of events per partition (aligned to the epoch). Default 60: hourly partitions. */
   partitionMinutes?: number;
+  /**
+   * Minutes of minute rollups per partition. Default 60. Lambdas read the rollups with `now()`, which the
+   * planner cannot prune by, so each query plans every rollup partition: 5-minute partitions over 1 h
+   * (18 with the default and those ahead) doubled trending@2's p50 in tools/bench/pull-model.bench.ts.
+   */
+  rollupPartitionMinutes?: number;
 }
 
 export interface SellerFeaturesRow {
@@ -83,6 +89,7 @@ export class PullModelEventSink implements MarketplaceEventSink {
   private readonly rollupRetentionMs: number;
   private readonly partitionsAhead: number;
   private readonly partitionMs: number;
+  private readonly rollupPartitionMs: number;
   private timer: NodeJS.Timeout | null = null;
 
   constructor(
@@ -95,6 +102,9 @@ export class PullModelEventSink implements MarketplaceEventSink {
     this.partitionMs = (options.partitionMinutes ?? 60) * 60_000;
     if (!Number.isInteger(options.partitionMinutes ?? 60) || this.partitionMs <= 0)
       throw new Error('partitionMinutes must be a positive integer');
+    this.rollupPartitionMs = (options.rollupPartitionMinutes ?? 60) * 60_000;
+    if (!Number.isInteger(options.rollupPartitionMinutes ?? 60) || this.rollupPartitionMs <= 0)
+      throw new Error('rollupPartitionMinutes must be a positive integer');
   }
 
   async write(events: readonly MarketplaceEvent[]): Promise<void> {
@@ -135,25 +145,23 @@ export class PullModelEventSink implements MarketplaceEventSink {
    * `partitionsAhead` ahead of the current one (moving rows the default partition holds for their range into
    * them), drops those wholly older than the cutoff (by their upper bound) and deletes older rows from the
    * default partition. Raw events and user keys keep the raw retention, minute rollups the rollup retention.
-   * Where the server's autovacuum is off, it then vacuums the tables updated in place: their superseded
-   * row versions are otherwise never reclaimed.
+   * Where the server's autovacuum is off, it then does its work for the tables updated in place (vacuum and
+   * analyze those past the server's autovacuum thresholds): their superseded row versions are otherwise
+   * never reclaimed.
    */
   async maintain(now = Date.now()): Promise<{ created: string[]; dropped: string[]; vacuumed: string[] }> {
     const created: string[] = [];
     const dropped: string[] = [];
-    const current = Math.floor(now / this.partitionMs) * this.partitionMs;
     for (const { table, column, retention } of PARTITIONED_BY_TIME) {
+      const partitionMs = retention === 'raw' ? this.partitionMs : this.rollupPartitionMs;
+      const current = Math.floor(now / partitionMs) * partitionMs;
       const cutoff = now - (retention === 'raw' ? this.rawRetentionMs : this.rollupRetentionMs);
-      const last = current + this.partitionsAhead * this.partitionMs;
-      for (
-        let from = Math.floor(cutoff / this.partitionMs) * this.partitionMs;
-        from <= last;
-        from += this.partitionMs
-      ) {
+      const last = current + this.partitionsAhead * partitionMs;
+      for (let from = Math.floor(cutoff / partitionMs) * partitionMs; from <= last; from += partitionMs) {
         const name = partitionName(table, from);
         const exists = await this.store.pool.query('SELECT to_regclass($1) AS t', [name]);
         if (exists.rows[0].t) continue;
-        await this.createPartition(table, column, name, from, from + this.partitionMs);
+        await this.createPartition(table, column, name, from, from + partitionMs);
         created.push(name);
       }
       const partitions = await this.store.pool.query<{ name: string }>(
@@ -182,9 +190,23 @@ export class PullModelEventSink implements MarketplaceEventSink {
       "SELECT current_setting('autovacuum') = 'on' AS on",
     );
     if (!autovacuum.rows[0]!.on) {
-      for (const table of UPDATED_IN_PLACE) {
-        await this.store.pool.query(`VACUUM (ANALYZE) ${table}`);
-        vacuumed.push(table);
+      // What autovacuum would pick, by the server's own thresholds: vacuuming everything every minute took
+      // ~4 s of each 30 s in the bench (the rollups' partitions and their ANALYZE) and doubled the lambdas' p99.
+      const due = await this.store.pool.query<{ name: string; vacuum: boolean; analyze: boolean }>(
+        `SELECT quote_ident(relname) AS name,
+                n_dead_tup > current_setting('autovacuum_vacuum_threshold')::float
+                  + current_setting('autovacuum_vacuum_scale_factor')::float * n_live_tup AS vacuum,
+                n_mod_since_analyze > current_setting('autovacuum_analyze_threshold')::float
+                  + current_setting('autovacuum_analyze_scale_factor')::float * n_live_tup AS analyze
+         FROM pg_stat_user_tables
+         WHERE schemaname = $1 AND (relname = ANY ($2) OR relname ~ '^engagement_minutes_(p[0-9]{12}|default)$')
+         ORDER BY relname`,
+        [this.store.schema, UPDATED_IN_PLACE],
+      );
+      for (const { name, vacuum, analyze } of due.rows) {
+        if (vacuum) await this.store.pool.query(`VACUUM (ANALYZE ${analyze}) ${name}`);
+        else if (analyze) await this.store.pool.query(`ANALYZE ${name}`);
+        if (vacuum) vacuumed.push(name);
       }
     }
     return { created: created.sort(), dropped: dropped.sort(), vacuumed };
@@ -246,14 +268,11 @@ const PARTITIONED_BY_TIME = [
   { table: 'engagement_minutes', column: 'minute', retention: 'rollup' },
 ] as const;
 
-/** Tables whose rows are updated in place (counters, upserted docs and follows), so they hold dead versions. */
-const UPDATED_IN_PLACE = [
-  'engagement_minutes',
-  'livestreams',
-  'live_sellers',
-  'user_follows',
-  'seller_features',
-];
+/**
+ * Tables whose rows are updated in place (upserted docs and follows), so they hold dead versions; so do the
+ * minute rollups' partitions (counters).
+ */
+const UPDATED_IN_PLACE = ['livestreams', 'live_sellers', 'user_follows', 'seller_features'];
 
 function partitionName(table: string, from: number): string {
   const d = new Date(from);
