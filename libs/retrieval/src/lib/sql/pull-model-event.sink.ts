@@ -111,18 +111,10 @@ export class PullModelEventSink implements MarketplaceEventSink {
     if (events.length === 0) return;
     const rows = JSON.stringify(events.map(toRow));
     const follows = events.flatMap(toFollow);
-    const client = await this.store.pool.connect();
-    try {
-      await client.query('BEGIN');
+    await this.store.transaction(async (client) => {
       await client.query(INSERT_EVENTS_AND_ROLL_UP, [rows]);
       if (follows.length > 0) await client.query(UPSERT_FOLLOWS, [JSON.stringify(follows)]);
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+    });
   }
 
   async writeSellerFeatures(features: readonly SellerFeaturesRow[]): Promise<void> {
@@ -218,9 +210,7 @@ export class PullModelEventSink implements MarketplaceEventSink {
    * move into it, under a lock that keeps writers out until the partition exists.
    */
   private async createPartition(table: string, column: string, name: string, from: number, to: number) {
-    const client = await this.store.pool.connect();
-    try {
-      await client.query('BEGIN');
+    await this.store.transaction(async (client) => {
       // Names and bounds come from the clock and a constant list, never from input.
       await client.query(`LOCK TABLE ${table} IN ACCESS EXCLUSIVE MODE`);
       await client.query(`CREATE TEMP TABLE moving (LIKE ${table}) ON COMMIT DROP`);
@@ -234,13 +224,7 @@ export class PullModelEventSink implements MarketplaceEventSink {
          FOR VALUES FROM ('${new Date(from).toISOString()}') TO ('${new Date(to).toISOString()}')`,
       );
       await client.query(`INSERT INTO ${table} SELECT * FROM moving`);
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+    });
   }
 
   /** Runs `maintain` now and every `intervalMs` (default a minute); errors go to `onError`, never thrown. */

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { Pool, type PoolConfig } from 'pg';
+import { Pool, type PoolClient, type PoolConfig } from 'pg';
 
 export interface SqlStoreOptions {
   /** `postgres://user@host:port/db` (any PostgreSQL 14+). */
@@ -68,6 +68,22 @@ export class SqlStore {
       options: `-c search_path=${schema},public`,
     };
     this.pool = new Pool(config);
+  }
+
+  /** Runs `work` in one transaction on one connection: committed if it resolves, rolled back if it throws. */
+  async transaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await work(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
   }
 
   /** Applies the migrations not yet applied; returns the versions it applied. */
