@@ -8,6 +8,7 @@
  * (bounded by partition drops), per table.
  *   npx tsx tools/bench/pull-model.bench.ts [--minutes 3] [--rate 5000] [--streams 10000]
  *     [--partition-minutes 5] [--raw-retention-minutes 10] [--rollup-retention-minutes 60]
+ *     [--rollup-partition-minutes 60]
  *     [--database postgres://…]
  */
 import { fork } from 'node:child_process';
@@ -33,6 +34,8 @@ const { values } = parseArgs({
      * (the sink's default, 2 h, would grow it for the first hour); shorter shows it level off sooner.
      */
     'rollup-retention-minutes': { type: 'string', default: '60' },
+    /** Minutes of rollups per partition (the sink's default, 60). Rollups stay up to one partition longer. */
+    'rollup-partition-minutes': { type: 'string', default: '60' },
     /** Internal: this process is the ingest child of a run, writing into the given schema. */
     'ingest-into-schema': { type: 'string' },
     database: {
@@ -119,6 +122,7 @@ function eventSink(store: SqlStore): PullModelEventSink {
     partitionMinutes: Number(values['partition-minutes']),
     rawRetentionMs: Number(values['raw-retention-minutes']) * 60_000,
     rollupRetentionMs: Number(values['rollup-retention-minutes']) * 60_000,
+    rollupPartitionMinutes: Number(values['rollup-partition-minutes']),
   });
 }
 
@@ -310,6 +314,7 @@ async function main(): Promise<void> {
         partitionMinutes: values['partition-minutes'],
         rawRetentionMinutes: values['raw-retention-minutes'],
         rollupRetentionMinutes: values['rollup-retention-minutes'],
+        rollupPartitionMinutes: values['rollup-partition-minutes'],
         storage,
       },
       rows,
