@@ -6,7 +6,7 @@ import { type SqlStore } from './sql-store';
 const HOUR = 3_600_000;
 
 export interface PullModelEventSinkOptions {
-  /** Raw events older than this are dropped (whole hourly partitions). Default 1 hour. */
+  /** Raw events older than this are dropped (whole partitions). Default 1 hour. */
   rawRetentionMs?: number;
   /** Minute rollups older than this are dropped (whole partitions). Default 2 hours. */
   rollupRetentionMs?: number;
@@ -99,12 +99,8 @@ export class PullModelEventSink implements MarketplaceEventSink {
     this.rawRetentionMs = options.rawRetentionMs ?? HOUR;
     this.rollupRetentionMs = options.rollupRetentionMs ?? 2 * HOUR;
     this.partitionsAhead = options.partitionsAhead ?? 3;
-    this.partitionMs = (options.partitionMinutes ?? 60) * 60_000;
-    if (!Number.isInteger(options.partitionMinutes ?? 60) || this.partitionMs <= 0)
-      throw new Error('partitionMinutes must be a positive integer');
-    this.rollupPartitionMs = (options.rollupPartitionMinutes ?? 60) * 60_000;
-    if (!Number.isInteger(options.rollupPartitionMinutes ?? 60) || this.rollupPartitionMs <= 0)
-      throw new Error('rollupPartitionMinutes must be a positive integer');
+    this.partitionMs = partitionMsOf('partitionMinutes', options.partitionMinutes);
+    this.rollupPartitionMs = partitionMsOf('rollupPartitionMinutes', options.rollupPartitionMinutes);
   }
 
   async write(events: readonly MarketplaceEvent[]): Promise<void> {
@@ -145,9 +141,12 @@ export class PullModelEventSink implements MarketplaceEventSink {
     const created: string[] = [];
     const dropped: string[] = [];
     for (const { table, column, retention } of PARTITIONED_BY_TIME) {
-      const partitionMs = retention === 'raw' ? this.partitionMs : this.rollupPartitionMs;
+      const [partitionMs, retentionMs] =
+        retention === 'raw'
+          ? [this.partitionMs, this.rawRetentionMs]
+          : [this.rollupPartitionMs, this.rollupRetentionMs];
       const current = Math.floor(now / partitionMs) * partitionMs;
-      const cutoff = now - (retention === 'raw' ? this.rawRetentionMs : this.rollupRetentionMs);
+      const cutoff = now - retentionMs;
       const last = current + this.partitionsAhead * partitionMs;
       for (let from = Math.floor(cutoff / partitionMs) * partitionMs; from <= last; from += partitionMs) {
         const name = partitionName(table, from);
@@ -196,9 +195,10 @@ export class PullModelEventSink implements MarketplaceEventSink {
         [this.store.schema, UPDATED_IN_PLACE],
       );
       for (const { name, vacuum, analyze } of due.rows) {
-        if (vacuum) await this.store.pool.query(`VACUUM (ANALYZE ${analyze}) ${name}`);
-        else if (analyze) await this.store.pool.query(`ANALYZE ${name}`);
-        if (vacuum) vacuumed.push(name);
+        if (vacuum) {
+          await this.store.pool.query(`VACUUM (ANALYZE ${analyze}) ${name}`);
+          vacuumed.push(name);
+        } else if (analyze) await this.store.pool.query(`ANALYZE ${name}`);
       }
     }
     return { created: created.sort(), dropped: dropped.sort(), vacuumed };
@@ -257,6 +257,12 @@ const PARTITIONED_BY_TIME = [
  * minute rollups' partitions (counters).
  */
 const UPDATED_IN_PLACE = ['livestreams', 'live_sellers', 'user_follows', 'seller_features'];
+
+/** A partition length option (whole minutes, default 60) in ms. */
+function partitionMsOf(option: string, minutes = 60): number {
+  if (!Number.isInteger(minutes) || minutes <= 0) throw new Error(`${option} must be a positive integer`);
+  return minutes * 60_000;
+}
 
 function partitionName(table: string, from: number): string {
   const d = new Date(from);
