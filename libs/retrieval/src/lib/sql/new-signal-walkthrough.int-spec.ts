@@ -52,9 +52,10 @@ describe('a new signal is a new lambda version', () => {
     await store.close();
   });
 
-  const top = async (lambdaVersion?: number) =>
+  // The entries were written at the wall clock's time, so the requests are made at it too.
+  const top = async (lambdaVersion?: number, now = Date.now()) =>
     (
-      await retriever.retrieve(retrievalRequestFixture({ strategy: 'trending', lambdaVersion }))
+      await retriever.retrieve(retrievalRequestFixture({ strategy: 'trending', lambdaVersion, now }))
     ).candidates.map((c) => [c.livestreamId, c.score]);
 
   it('v1 (the live tag) ranks by momentum', async () => {
@@ -70,9 +71,18 @@ describe('a new signal is a new lambda version', () => {
     expect(second).toEqual([calm, expect.closeTo(2.001, 5)]);
   });
 
+  it("v2's 2 minutes are the request's: 3 minutes on, the entries no longer count", async () => {
+    expect(await top(2, Date.now() + 3 * 60_000)).toEqual([
+      [calm, expect.closeTo(2.001, 5)],
+      [buzzing, expect.closeTo(1.501, 5)],
+    ]);
+  });
+
   it('v2 lifts a stream by its entries past one with a higher base score, whatever the limit', async () => {
     const [only, ...rest] = (
-      await retriever.retrieve(retrievalRequestFixture({ strategy: 'trending', lambdaVersion: 2, limit: 1 }))
+      await retriever.retrieve(
+        retrievalRequestFixture({ strategy: 'trending', lambdaVersion: 2, limit: 1, now: Date.now() }),
+      )
     ).candidates;
     expect([only?.livestreamId, rest]).toEqual([buzzing, []]);
   });

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { CONTRACT_DOCS } from '../retriever.contract';
 import { type LambdaParameter } from '../strategies/retrieval-strategy';
 import { SqlDocSink } from './sql-doc.sink';
-import { LambdaParameterError, SqlLambdas, UnknownLambdaError } from './sql-lambdas';
+import { LambdaParameterError, requestLambdaParameters, SqlLambdas, UnknownLambdaError } from './sql-lambdas';
 import { SqlStore } from './sql-store';
 
 const databaseUrl = process.env['PULL_MODEL_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -113,6 +113,25 @@ describe('SQL Query Lambdas on PostgreSQL', () => {
         'parameter excluded_ids is missing',
       ]),
     );
+  });
+
+  it("binds the request's parameters where a version declares them, and only there", () => {
+    const strategyParameters = declared('trending', 1);
+    const offered = requestLambdaParameters({ now: Date.parse('2026-12-03T18:00:30.250Z') });
+    expect(offered).toEqual([{ name: 'now_ms', type: 'int', value: '1796320830250' }]);
+    // v1 does not read the request's time: offering it is no error and binds nothing.
+    expect(lambdas.prepare('trending', { version: 1 }, strategyParameters, offered).values).toEqual(
+      lambdas.prepare('trending', { version: 1 }, strategyParameters).values,
+    );
+    const v2 = lambdas.prepare('trending', { version: 2 }, strategyParameters, offered);
+    expect(v2.values).toContain('1796320830250');
+    expect(v2.values).toHaveLength(strategyParameters.length + 1);
+    expect(() => lambdas.prepare('trending', { version: 2 }, strategyParameters)).toThrow(
+      new LambdaParameterError('trending@2', ['parameter now_ms is missing']),
+    );
+    expect(() =>
+      lambdas.prepare('trending', { version: 2 }, strategyParameters, [{ ...offered[0]!, value: '1e12' }]),
+    ).toThrow('parameter now_ms: "1e12" is not a valid int');
   });
 
   it('names unknown lambdas, versions and tags', () => {

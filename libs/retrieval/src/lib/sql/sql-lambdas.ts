@@ -93,12 +93,24 @@ export class SqlLambdas {
     return this.resolve(lambda, selector).declared;
   }
 
-  /** The SQL and the bound values of one execution, after validating the parameters. */
-  prepare(lambda: string, selector: LambdaSelector, parameters: readonly LambdaParameter[]) {
+  /**
+   * The SQL and the bound values of one execution, after validating the parameters. `parameters` are the
+   * strategy's: each must be declared. `offered` are the request's (see {@link requestLambdaParameters}):
+   * bound where the version declares them and not given, ignored where it does not, so a new version can
+   * read the request's time without a change to its strategy or to the versions before it.
+   */
+  prepare(
+    lambda: string,
+    selector: LambdaSelector,
+    parameters: readonly LambdaParameter[],
+    offered: readonly LambdaParameter[] = [],
+  ) {
     const compiled = this.resolve(lambda, selector);
     const given = new Map<string, LambdaParameter>();
     const problems: string[] = [];
-    for (const parameter of parameters) {
+    const strategyNames = new Set(parameters.map((p) => p.name));
+    const taken = offered.filter((p) => p.name in compiled.declared && !strategyNames.has(p.name));
+    for (const parameter of [...parameters, ...taken]) {
       if (given.has(parameter.name)) problems.push(`parameter ${parameter.name} is given twice`);
       given.set(parameter.name, parameter);
       const declaredType = compiled.declared[parameter.name];
@@ -130,9 +142,9 @@ export class SqlLambdas {
     lambda: string,
     selector: LambdaSelector,
     parameters: readonly LambdaParameter[],
-    signal?: AbortSignal,
+    { signal, offered }: { signal?: AbortSignal; offered?: readonly LambdaParameter[] } = {},
   ): Promise<R[]> {
-    const { text, values } = this.prepare(lambda, selector, parameters);
+    const { text, values } = this.prepare(lambda, selector, parameters, offered);
     signal?.throwIfAborted();
     const client = await store.pool.connect();
     const cancel = () => {
@@ -166,6 +178,18 @@ export class SqlLambdas {
       );
     return compiled;
   }
+}
+
+/**
+ * What every lambda execution offers from the request itself. `now_ms` is the request's time in epoch ms, so
+ * a lambda reads "the last 2 minutes" from the request's clock (as the memory adapter does), not the store's.
+ * An integer also lets a lambda state its time bounds in immutable functions (integer arithmetic and
+ * `to_timestamp(double precision)`): the planner folds them to constants and leaves out the partitions they
+ * exclude. `now()`, `date_trunc` on timestamptz and timestamptz ± interval are only stable, so a query on
+ * them plans every partition and prunes at run time.
+ */
+export function requestLambdaParameters(request: { now: number }): LambdaParameter[] {
+  return [{ name: 'now_ms', type: 'int', value: String(Math.trunc(request.now)) }];
 }
 
 /** Turns `:name` placeholders into `$n` (comments dropped first, so a name in a comment binds nothing). */

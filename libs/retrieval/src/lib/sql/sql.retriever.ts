@@ -9,7 +9,7 @@ import {
 import { defaultStrategyRegistry } from '../strategies/default-strategies';
 import { type StrategyRegistry } from '../strategies/retrieval-strategy';
 import { retrieveWithStrategy } from '../strategy-retriever';
-import { type LambdaSelector, SqlLambdas } from './sql-lambdas';
+import { type LambdaSelector, requestLambdaParameters, SqlLambdas } from './sql-lambdas';
 import { type SqlStore } from './sql-store';
 
 export interface SqlRetrieverOptions {
@@ -53,7 +53,7 @@ export class SqlRetriever implements Retriever {
         lambda,
         request.lambdaVersion ? { version: request.lambdaVersion } : this.selector,
         parameters(retrieval),
-        options.signal,
+        { signal: options.signal, offered: requestLambdaParameters(request) },
       );
       return rows.map((row): Candidate => ({
         livestreamId: row.livestream_id,

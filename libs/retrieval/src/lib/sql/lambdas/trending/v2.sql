@@ -4,12 +4,15 @@
 -- Entries only add to trending@1's score, so the top rows are among trending@1's top rows (read off its
 -- index) and the streams with entries: only those are scored, not every live stream. The entries are
 -- materialized and joined by hash: the planner takes the current minute's rollups (past its statistics)
--- for one row, and its nested loops over them cost ~35 ms at 600 streams with entries.
+-- for one row, and its nested loops over them cost ~35 ms at 600 streams with entries. The window is the
+-- request's (:now_ms, epoch ms): minute (now_ms / 60000) - 1 onwards, in integer arithmetic and
+-- to_timestamp(double precision), both immutable, so the planner folds the bound and plans only the rollup
+-- partitions it can touch (now() would plan every partition and prune at run time).
 WITH giveaway_entries AS MATERIALIZED (
   SELECT m.livestream_id, sum(m.events) AS entries
   FROM engagement_minutes m
   WHERE m.action = 'giveaway.entered'
-    AND m.minute >= date_trunc('minute', now()) - interval '1 minute'
+    AND m.minute >= to_timestamp((CAST(:now_ms AS bigint) / 60000 - 1) * 60)
   GROUP BY m.livestream_id
 ),
 eligible AS NOT MATERIALIZED (
