@@ -8,7 +8,7 @@
  * (bounded by partition drops), per table.
  *   npx tsx tools/bench/pull-model.bench.ts [--minutes 3] [--rate 5000] [--streams 10000]
  *     [--partition-minutes 5] [--raw-retention-minutes 10] [--rollup-retention-minutes 60]
- *     [--rollup-partition-minutes 60]
+ *     [--rollup-partition-minutes 5]
  *     [--database postgres://…]
  */
 import { fork } from 'node:child_process';
@@ -34,8 +34,8 @@ const { values } = parseArgs({
      * (the sink's default, 2 h, would grow it for the first hour); shorter shows it level off sooner.
      */
     'rollup-retention-minutes': { type: 'string', default: '60' },
-    /** Minutes of rollups per partition (the sink's default, 60). Rollups stay up to one partition longer. */
-    'rollup-partition-minutes': { type: 'string', default: '60' },
+    /** Minutes of rollups per partition (the sink's default, 5). Rollups stay up to one partition longer. */
+    'rollup-partition-minutes': { type: 'string', default: '5' },
     /** Internal: this process is the ingest child of a run, writing into the given schema. */
     'ingest-into-schema': { type: 'string' },
     database: {

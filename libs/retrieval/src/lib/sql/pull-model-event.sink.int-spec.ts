@@ -9,6 +9,8 @@ import { loadMigrations, SqlStore } from './sql-store';
 const databaseUrl = process.env['PULL_MODEL_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const HOUR = 3_600_000;
 const MINUTE = 60_000;
+/** Hourly rollup partitions (the default is 5 minutes) keep the partition lists below short. */
+const HOURLY = { rollupPartitionMinutes: 60 };
 
 describe('PullModelEventSink on PostgreSQL', () => {
   let store: SqlStore;
@@ -47,7 +49,7 @@ describe('PullModelEventSink on PostgreSQL', () => {
   beforeEach(async () => {
     store = new SqlStore({ connectionString: databaseUrl, schema: `crest_pull_${randomUUID().slice(0, 8)}` });
     await store.migrate();
-    sink = new PullModelEventSink(store);
+    sink = new PullModelEventSink(store, HOURLY);
     await sink.maintain(now);
   });
   afterEach(async () => {
@@ -152,7 +154,7 @@ describe('PullModelEventSink on PostgreSQL', () => {
 
   it('creates hourly partitions ahead and drops those past retention, so storage stays bounded', async () => {
     const old = now - 3 * HOUR;
-    const oldSink = new PullModelEventSink(store);
+    const oldSink = new PullModelEventSink(store, HOURLY);
     await oldSink.maintain(old);
     await sink.write([chat('u1', old), chat('u2', now), chat('late', old - 2 * HOUR)]);
     expect((await snapshot()).events).toBe(3);
@@ -176,6 +178,34 @@ describe('PullModelEventSink on PostgreSQL', () => {
     expect(remaining.events).toBe(1);
     // The 09:30 and 07:30 minutes went with their partitions, 12:30 stays.
     expect(remaining.rollups.map((r) => r.minute)).toEqual(['12:30']);
+  });
+
+  it('by default partitions rollups by 5 minutes, from the one holding the 2-hour cutoff to 3 ahead', async () => {
+    const fresh = new SqlStore({
+      connectionString: databaseUrl,
+      schema: `crest_pull_${randomUUID().slice(0, 8)}`,
+    });
+    try {
+      await fresh.migrate();
+      const { created } = await new PullModelEventSink(fresh).maintain(now + 2 * MINUTE);
+      const rollups = created.filter((name) => name.startsWith('engagement_minutes_p'));
+      expect([rollups.length, rollups[0], rollups.at(-1)]).toEqual([
+        28,
+        'engagement_minutes_p202611241030',
+        'engagement_minutes_p202611241245',
+      ]);
+      // Raw events stay hourly.
+      expect(created.filter((name) => name.startsWith('recent_events_p'))).toEqual([
+        'recent_events_p202611241100',
+        'recent_events_p202611241200',
+        'recent_events_p202611241300',
+        'recent_events_p202611241400',
+        'recent_events_p202611241500',
+      ]);
+    } finally {
+      await fresh.dropSchema();
+      await fresh.close();
+    }
   });
 
   it('moves what the default partition holds for a range into the partition created for it', async () => {
@@ -258,7 +288,7 @@ describe('migration 0006 (minute rollups partitioned) on a store written before 
       );
       expect(await store.migrate()).toEqual([6]);
 
-      const sink = new PullModelEventSink(store);
+      const sink = new PullModelEventSink(store, HOURLY);
       await sink.maintain(Date.parse('2026-11-24T12:30:00Z'));
       const rows = await store.pool.query(
         `SELECT tableoid::regclass::text AS partition, action, events, distinct_users, amount_minor::int AS amount
