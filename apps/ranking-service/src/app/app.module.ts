@@ -3,6 +3,7 @@ import { ModelRegistry } from '@crest/ranking';
 import { type DynamicModule, Module } from '@nestjs/common';
 
 import { RankController } from './rank.controller';
+import { RankingGrpcShutdown } from './ranking-grpc-shutdown';
 import { RankingMetrics } from './ranking-metrics';
 import { type RankingServiceConfig } from './ranking-service.config';
 
@@ -16,6 +17,7 @@ export class AppModule {
       providers: [
         { provide: ModelRegistry, useFactory: () => new ModelRegistry() },
         { provide: RankingMetrics, useFactory: () => new RankingMetrics() },
+        RankingGrpcShutdown,
       ],
     };
   }

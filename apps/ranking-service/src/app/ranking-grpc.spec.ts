@@ -8,14 +8,15 @@ import {
   RankCallError,
   RankingClient,
   rankOrRetrievalOrder,
-  type RankRequest,
-  type RankResponse,
+  RankRequest,
+  RankResponse,
+  withCandidateColumns,
 } from '@crest/ranking';
 import { candidateFixture, rankRequestFixture, userFixture } from '@crest/ranking/testing';
 import { credentials, loadPackageDefinition, type ServerUnaryCall, status } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { protoPath as healthProtoPath } from 'grpc-health-check';
+import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check';
 
 import { AppModule } from './app.module';
 import { RankController } from './rank.controller';
@@ -44,6 +45,61 @@ const request = (overrides: Partial<RankRequest> = {}) =>
     ],
     ...overrides,
   });
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+interface RawAnswer {
+  /** grpc-status, or how the stream ended without one. */
+  status: string;
+  /** The ranked ids, when the call succeeded. */
+  order?: string[];
+}
+
+/**
+ * A Rank call written by hand over HTTP/2, so a test decides when the second half of the request is sent:
+ * the server then holds a call that has begun but not arrived.
+ */
+function rawRankCall(address: string, sent: RankRequest, headers: Record<string, string> = {}) {
+  const withColumns = withCandidateColumns(sent);
+  const message = RankRequest.encode(withColumns).finish();
+  const framed = Buffer.alloc(5 + message.length);
+  framed.writeUInt32BE(message.length, 1);
+  framed.set(message, 5);
+  const half = Math.floor(framed.length / 2);
+  const session = connect(`http://${address}`);
+  session.on('error', () => undefined);
+  const stream = session.request({
+    ':method': 'POST',
+    ':path': '/crest.ranking.v1.Ranking/Rank',
+    'content-type': 'application/grpc',
+    te: 'trailers',
+    ...headers,
+  });
+  const answer = new Promise<RawAnswer>((resolve) => {
+    const chunks: Buffer[] = [];
+    let grpcStatus: string | undefined;
+    const statusOf = (h: Record<string, unknown>) => {
+      if (h['grpc-status'] !== undefined) grpcStatus = String(h['grpc-status']);
+    };
+    stream.on('response', statusOf);
+    stream.on('trailers', statusOf);
+    stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+    stream.on('error', () => undefined);
+    stream.on('close', () => {
+      session.destroy();
+      if (grpcStatus !== '0') return resolve({ status: grpcStatus ?? `reset (${stream.rstCode})` });
+      const response = RankResponse.decode(Buffer.concat(chunks).subarray(5));
+      const ids = withColumns.columns!.livestreamIds;
+      resolve({ status: grpcStatus, order: response.ranked!.order.map((i) => ids[i]!) });
+    });
+  });
+  return {
+    sendFirstHalf: () =>
+      new Promise<void>((resolve) => stream.write(framed.subarray(0, half), () => resolve())),
+    sendRest: () => stream.end(framed.subarray(half)),
+    answer,
+  };
+}
 
 describe('ranking-service over gRPC', () => {
   let app: NestFastifyApplication;
@@ -143,6 +199,21 @@ describe('ranking-service over gRPC', () => {
     expect(outcome.response.candidates.map((c) => c.livestreamId)).toEqual(['calm', 'followed', 'wave']);
   });
 
+  it('answers DEADLINE_EXCEEDED itself, ranking nothing, when the deadline passes before the request arrives', async () => {
+    const rankedSoFar = async () => {
+      const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+      return Number(/crest_ranking_rank_seconds_count\{model="home",version="1"\} (\d+)/.exec(metrics)?.[1]);
+    };
+    const before = await rankedSoFar();
+    const call = rawRankCall(address, request(), { 'grpc-timeout': '50m' });
+    await call.sendFirstHalf();
+    await sleep(150);
+    call.sendRest();
+
+    expect(await call.answer).toEqual({ status: String(status.DEADLINE_EXCEEDED) });
+    expect(await rankedSoFar()).toBe(before);
+  });
+
   it('stops work on the server when the caller’s deadline has passed', () => {
     const controller = app.get(RankController);
     const call = {
@@ -216,5 +287,39 @@ describe('ranking-service over gRPC', () => {
     const metrics = await app.inject({ method: 'GET', url: '/metrics' });
     expect(metrics.body).toContain('crest_ranking_rank_seconds_count{model="home",version="1"}');
     expect(metrics.body).toMatch(/crest_ranking_errors_total\{code="INVALID_ARGUMENT"\} [1-9]/);
+  });
+});
+
+describe('ranking-service shutdown', () => {
+  it('turns health NOT_SERVING, lets a call in flight finish, and cuts off one unfinished past the grace', async () => {
+    const port = await freePort();
+    const address = `127.0.0.1:${port}`;
+    const config = loadRankingServiceConfig({
+      RANKING_GRPC_PORT: String(port),
+      RANKING_SHUTDOWN_GRACE_MS: '500',
+    });
+    const app = await createTestApp(AppModule.forRoot(config));
+    await connectRankingGrpc(app, config);
+    const setStatus = jest.spyOn(HealthImplementation.prototype, 'setStatus');
+    const inFlight = rawRankCall(address, request());
+    const unfinished = rawRankCall(address, request());
+    await Promise.all([inFlight.sendFirstHalf(), unfinished.sendFirstHalf()]);
+    await sleep(100); // for the server to have both calls
+
+    const started = performance.now();
+    const closed = app.close().then(() => performance.now() - started);
+    await sleep(100);
+    inFlight.sendRest();
+
+    expect(await inFlight.answer).toEqual({ status: '0', order: ['wave', 'followed', 'calm'] });
+    expect((await unfinished.answer).status).not.toBe('0');
+    const closedAfterMs = await closed;
+    expect(closedAfterMs).toBeGreaterThanOrEqual(450);
+    expect(closedAfterMs).toBeLessThan(5_000);
+    expect(setStatus.mock.calls).toEqual([
+      ['', 'NOT_SERVING'],
+      ['crest.ranking.v1.Ranking', 'NOT_SERVING'],
+    ]);
+    setStatus.mockRestore();
   });
 });

@@ -6,6 +6,7 @@ import { type INestApplication } from '@nestjs/common';
 import { type GrpcOptions, Transport } from '@nestjs/microservices';
 import { HealthImplementation } from 'grpc-health-check';
 
+import { RankingGrpcShutdown } from './ranking-grpc-shutdown';
 import { type RankingServiceConfig } from './ranking-service.config';
 
 const RANKING_SERVICE = `${RANKING_GRPC_PACKAGE}.Ranking`;
@@ -20,7 +21,8 @@ export const CONNECTION_WINDOW_BYTES = 8 * 1024 * 1024;
 
 /**
  * Connects the Rank gRPC server (Nest `Transport.GRPC`) with standard gRPC health checking
- * (`grpc.health.v1.Health`: SERVING while up, NOT_SERVING once shutdown begins, so balancers drain it).
+ * (`grpc.health.v1.Health`: SERVING while up, NOT_SERVING once shutdown begins, so balancers drain it), and
+ * a graceful shutdown that lets calls in flight finish (see RankingGrpcShutdown).
  */
 export async function connectRankingGrpc(app: INestApplication, config: RankingServiceConfig): Promise<void> {
   const health = new HealthImplementation({ '': 'SERVING', [RANKING_SERVICE]: 'SERVING' });
@@ -32,6 +34,8 @@ export async function connectRankingGrpc(app: INestApplication, config: RankingS
       // request about 3x faster than proto-loader's reflection, and nothing is read from disk at runtime.
       packageDefinition: { [RANKING_SERVICE]: RankingService },
       url: `${config.RANKING_GRPC_HOST}:${config.RANKING_GRPC_PORT}`,
+      // Without it Nest closes the server with forceShutdown, cancelling the calls in flight.
+      gracefulShutdown: true,
       onLoadPackageDefinition: (_definition: unknown, loaded: Server) => {
         server = loaded;
         health.addToServer(loaded);
@@ -40,14 +44,12 @@ export async function connectRankingGrpc(app: INestApplication, config: RankingS
   };
   let server: Server | undefined;
   app.connectMicroservice(options, { inheritAppConfig: true });
-  const stop = () => {
-    health.setStatus('', 'NOT_SERVING');
-    health.setStatus(RANKING_SERVICE, 'NOT_SERVING');
-  };
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
   await app.startAllMicroservices();
-  if (server) widenConnectionWindows(server, CONNECTION_WINDOW_BYTES);
+  if (!server) throw new Error('the gRPC server did not start: Nest never handed it over');
+  widenConnectionWindows(server, CONNECTION_WINDOW_BYTES);
+  app
+    .get(RankingGrpcShutdown)
+    .attach(server, health, ['', RANKING_SERVICE], config.RANKING_SHUTDOWN_GRACE_MS);
 }
 
 /**
@@ -64,6 +66,7 @@ export function widenConnectionWindows(server: Server, bytes: number): void {
     );
   for (const http2Server of http2Servers.keys() as Iterable<Http2Server>)
     http2Server.on('session', (session: ServerHttp2Session) =>
-      session.once('localSettings', () => session.setLocalWindowSize(bytes)),
+      // A session may be gone before its settings are acknowledged (a client that connected and left).
+      session.once('localSettings', () => session.destroyed || session.setLocalWindowSize(bytes)),
     );
 }

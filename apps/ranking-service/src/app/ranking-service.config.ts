@@ -1,5 +1,6 @@
 import { BaseAppConfig, IsPort, loadConfig } from '@crest/platform';
-import { IsString, MinLength } from 'class-validator';
+import { Type } from 'class-transformer';
+import { IsInt, IsString, Max, Min, MinLength } from 'class-validator';
 
 export class RankingServiceConfig extends BaseAppConfig {
   /** HTTP: /health and /metrics. */
@@ -13,6 +14,16 @@ export class RankingServiceConfig extends BaseAppConfig {
   @IsString()
   @MinLength(1)
   RANKING_GRPC_HOST = '127.0.0.1';
+
+  /**
+   * On shutdown, how long calls already in flight may take to finish before the server cuts them off, so a
+   * caller that never finishes its request cannot hold the process up.
+   */
+  @Type(() => Number)
+  @IsInt({ message: 'RANKING_SHUTDOWN_GRACE_MS must be an integer' })
+  @Min(0)
+  @Max(600_000)
+  RANKING_SHUTDOWN_GRACE_MS = 10_000;
 }
 
 export function loadRankingServiceConfig(env: Record<string, string | undefined>): RankingServiceConfig {
