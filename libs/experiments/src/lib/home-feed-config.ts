@@ -30,7 +30,9 @@ export interface CarouselConfig {
     version?: number;
     /** Feature -> weight overrides (an experiment's parameters). */
     weights?: Record<string, number>;
+    /** Diversity caps within the carousel; 0 or absent keeps the model's own cap. */
     maxPerSeller?: number;
+    maxPerCategory?: number;
   };
   /** Items shown per page, and the fewest for the carousel to show at all. */
   size: { page: number; min: number };
@@ -91,6 +93,7 @@ export const HOME_FEED_CONFIG_SCHEMA = {
               version: { type: 'integer', minimum: 0 },
               weights: { type: 'object', additionalProperties: { type: 'number' } },
               maxPerSeller: { type: 'integer', minimum: 0 },
+              maxPerCategory: { type: 'integer', minimum: 0 },
             },
           },
           size: {

@@ -161,9 +161,14 @@ export class CarouselPipeline {
           modelId: config.ranking.model,
           modelVersion: config.ranking.version ?? 0,
           weightOverrides: config.ranking.weights ?? {},
-          diversity: config.ranking.maxPerSeller
-            ? { maxPerSeller: config.ranking.maxPerSeller, maxPerCategory: 0 }
-            : undefined,
+          // 0 keeps the model's own cap (the contract's meaning), so a carousel overrides only what it sets.
+          diversity:
+            config.ranking.maxPerSeller || config.ranking.maxPerCategory
+              ? {
+                  maxPerSeller: config.ranking.maxPerSeller ?? 0,
+                  maxPerCategory: config.ranking.maxPerCategory ?? 0,
+                }
+              : undefined,
           nowMs: request.now,
           explain: explain !== undefined,
         },

@@ -1,5 +1,5 @@
 import { type CarouselConfig, DEFAULT_HOME_FEED_CONFIG, type HomeFeedConfig } from '@crest/experiments';
-import { InProcessRanker, type Ranker } from '@crest/ranking';
+import { InProcessRanker, type Ranker, type RankRequest } from '@crest/ranking';
 import {
   GuardedBackend,
   LivestreamIndex,
@@ -166,6 +166,48 @@ describe('HomeFeedComposer', () => {
         retrieval: 'elasticsearch',
         retrievalReason: 'fallback-circuit-open',
       });
+  });
+
+  it('ranks each carousel with its configured model, weights and diversity caps (an experiment’s variation)', async () => {
+    const sent: RankRequest[] = [];
+    const recording: Ranker = {
+      name: 'in-process',
+      rank: (request, options) => {
+        sent.push(request);
+        return ranker.rank(request, options);
+      },
+    };
+    const trending = (ranking: CarouselConfig['ranking']): HomeFeedConfig => ({
+      requestBudgetMs: 50,
+      carousels: [carousel({ id: 'trending', ranking, size: { page: 5, min: 1 } })],
+    });
+    const shown = async (config: HomeFeedConfig) =>
+      (await build(recording).compose(config, { user: returning, now: NOW })).carousels[0]!.items.map(
+        (i) => i.livestreamId,
+      );
+
+    const control = await shown(trending({ model: 'home' }));
+    const treatment = await shown(
+      trending({
+        model: 'home',
+        version: 1,
+        weights: { momentum: 0, hotness: 0, sellerScore: 5 },
+        maxPerCategory: 1,
+      }),
+    );
+
+    expect(sent[0]).toMatchObject({ modelId: 'home', modelVersion: 0, weightOverrides: {} });
+    expect(sent[0]!.diversity).toBeUndefined();
+    expect(sent[1]).toMatchObject({
+      modelId: 'home',
+      modelVersion: 1,
+      weightOverrides: { momentum: 0, hotness: 0, sellerScore: 5 },
+      diversity: { maxPerSeller: 0, maxPerCategory: 1 },
+    });
+    // Control follows momentum (s27 and s13 at the top of it); the treatment follows the seller score and
+    // the follow, with one stream per category on top (cards, then sneakers) and the rest demoted below.
+    expect(control).toEqual(['s27', 's13', 's19', 's03', 's09']);
+    expect(treatment).toEqual(['f1-b', 's06', 'f1-a', 's27', 's03']);
   });
 
   it('keeps retrieval order when ranking fails, and says so', async () => {

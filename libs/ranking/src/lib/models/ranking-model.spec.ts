@@ -1,3 +1,6 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+
 import { type Candidate } from '../../generated/crest/ranking/v1/ranking';
 import { candidateFixture, NOW, userFixture } from '../ranking.fixtures';
 import { ModelRegistry } from './model-registry';
@@ -222,5 +225,17 @@ describe('shipped models', () => {
     expect(() => registry.resolve('nope')).toThrow(
       'unknown model "nope" (known: home, home-click, new-user)',
     );
+  });
+
+  it('serves every model file shipped in libs/ranking/models, under the id and version its name gives', () => {
+    const shipped = readdirSync(join(__dirname, '../../../models'))
+      .filter((file) => file.endsWith('.json'))
+      .map((file) => file.replace(/\.json$/, ''))
+      .sort();
+    const served = registry
+      .list()
+      .flatMap(({ id, versions }) => versions.map((version) => `${id}@${version}`))
+      .sort();
+    expect(served).toEqual(shipped);
   });
 });
