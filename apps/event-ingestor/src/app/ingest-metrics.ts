@@ -1,5 +1,6 @@
 import { type MarketplaceEvent } from '@crest/event-schemas';
 import { type EventBus } from '@crest/messaging';
+import { scrapeGauge } from '@crest/platform';
 import { type RebuildReport, type SignalPipeline } from '@crest/signals';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
@@ -77,14 +78,7 @@ export class IngestMetrics {
     }
     const counters = pipeline.counters;
     const gauge = (name: string, help: string, read: () => number) =>
-      new Gauge({
-        name,
-        help,
-        registers: [this.registry],
-        collect() {
-          this.set(read());
-        },
-      });
+      scrapeGauge(this.registry, name, help, read);
     gauge(
       'crest_ingest_late_dropped_total',
       'Events dropped for arriving later than the allowed lateness',

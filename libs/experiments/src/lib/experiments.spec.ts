@@ -346,21 +346,32 @@ describe('ExposureLog', () => {
       publish: (messages: Parameters<InProcessEventBus['publish']>[0]) =>
         down ? Promise.reject(new Error('broker unreachable')) : bus.publish(messages),
     });
-    const sut = new ExposureLog(flaky, { maxBuffered: 3, flushIntervalMs: 60_000 });
+    const logged: string[] = [];
+    const sut = new ExposureLog(flaky, {
+      maxBuffered: 3,
+      flushIntervalMs: 60_000,
+      logger: { log: (m) => logged.push(`log: ${m}`), warn: (m) => logged.push(`warn: ${m}`) },
+    });
     for (let i = 0; i < 5; i++)
       sut.record({ experiment: 'e', variation: '0', userId: `u${i}`, sessionId: 's' });
+    await sut.flush();
     await sut.flush();
     expect(sut.stats).toMatchObject({
       recorded: 5,
       dropped: 2,
       buffered: 3,
-      publishFailures: 1,
+      publishFailures: 2,
       published: 0,
     });
 
     down = false;
     await sut.flush();
     expect(sut.stats).toMatchObject({ published: 3, buffered: 0 });
+    // Once per outage, not once per failed flush.
+    expect(logged).toEqual([
+      'warn: exposures: cannot publish to discovery.exposures.v1 (broker unreachable); keeping up to 3 buffered (the oldest dropped past that, counted) and retrying',
+      'log: exposures: publishing to discovery.exposures.v1 again after 2 failed attempts (2 dropped since start)',
+    ]);
     const published: ConsumedMessage[] = [];
     await bus.readRange([{ topic: EXPOSURES_TOPIC, partition: 0 }], (m) => void published.push(...m));
     expect(published.map((m) => m.key)).toEqual(['u2', 'u3', 'u4']);

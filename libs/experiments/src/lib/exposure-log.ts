@@ -21,6 +21,8 @@ export interface ExposureLogOptions {
   rememberedAssignments?: number;
   topic?: string;
   clock?: () => number;
+  /** Told when publishing starts failing and when it works again (once each per outage, not per flush). */
+  logger?: { log(message: string): void; warn(message: string): void };
 }
 
 export interface ExposureLogStats {
@@ -45,6 +47,9 @@ export class ExposureLog {
   private readonly maxBuffered: number;
   private readonly topic: string;
   private readonly clock: () => number;
+  private readonly logger?: ExposureLogOptions['logger'];
+  /** Failed flushes in a row: the current outage's length. */
+  private failingFlushes = 0;
   readonly stats: ExposureLogStats = {
     recorded: 0,
     duplicates: 0,
@@ -61,6 +66,7 @@ export class ExposureLog {
     this.maxBuffered = options.maxBuffered ?? 10_000;
     this.topic = options.topic ?? EXPOSURES_TOPIC;
     this.clock = options.clock ?? Date.now;
+    this.logger = options.logger;
     this.seen = new LRUCache({ max: options.rememberedAssignments ?? 200_000 });
     this.timer = setInterval(() => void this.flush(), options.flushIntervalMs ?? 1_000);
     this.timer.unref();
@@ -107,8 +113,17 @@ export class ExposureLog {
         })),
       );
       this.stats.published += batch.length;
-    } catch {
+      if (this.failingFlushes > 0)
+        this.logger?.log(
+          `exposures: publishing to ${this.topic} again after ${this.failingFlushes} failed attempts (${this.stats.dropped} dropped since start)`,
+        );
+      this.failingFlushes = 0;
+    } catch (error) {
       this.stats.publishFailures++;
+      if (this.failingFlushes++ === 0)
+        this.logger?.warn(
+          `exposures: cannot publish to ${this.topic} (${(error as Error).message}); keeping up to ${this.maxBuffered} buffered (the oldest dropped past that, counted) and retrying`,
+        );
       // Back in front, in order; the bound still holds (the oldest go first).
       this.buffer = batch.concat(this.buffer);
       const excess = this.buffer.length - this.maxBuffered;
