@@ -106,6 +106,14 @@ describe('feed-api in embedded mode', () => {
     );
   });
 
+  it('turns introspection off in production unless asked for', () => {
+    expect(loadFeedApiConfig({}).GRAPHQL_INTROSPECTION).toBe(true);
+    expect(loadFeedApiConfig({ NODE_ENV: 'production' }).GRAPHQL_INTROSPECTION).toBe(false);
+    expect(
+      loadFeedApiConfig({ NODE_ENV: 'production', GRAPHQL_INTROSPECTION: 'true' }).GRAPHQL_INTROSPECTION,
+    ).toBe(true);
+  });
+
   it('refuses a bad simulator setting by name', () => {
     expect(() =>
       loadFeedApiConfig({ SIMULATOR_EVENTS_PER_SECOND: '90000', SIMULATOR_ENABLED: 'maybe' }),

@@ -211,7 +211,10 @@ export class FeedApiConfig extends BaseAppConfig {
   @IsBoolean({ message: 'GRAPHQL_QUERY_CACHE must be true or false' })
   GRAPHQL_QUERY_CACHE = true;
 
-  /** Schema introspection and GraphiQL. Turn off in production: clients do not need the schema at runtime. */
+  /**
+   * Schema introspection and GraphiQL. Off by default when `NODE_ENV=production` (as the Docker image sets):
+   * clients do not need the schema at runtime, and it maps the API for an attacker.
+   */
   @Transform(({ value }) => parseBoolean(value))
   @IsBoolean({ message: 'GRAPHQL_INTROSPECTION must be true or false' })
   GRAPHQL_INTROSPECTION = true;
@@ -230,5 +233,10 @@ export class FeedApiConfig extends BaseAppConfig {
 }
 
 export function loadFeedApiConfig(env: Record<string, string | undefined>): FeedApiConfig {
-  return loadConfig(FeedApiConfig, env, 'feed-api');
+  const production = env['NODE_ENV'] === 'production';
+  return loadConfig(
+    FeedApiConfig,
+    production && !env['GRAPHQL_INTROSPECTION'] ? { ...env, GRAPHQL_INTROSPECTION: 'false' } : env,
+    'feed-api',
+  );
 }

@@ -1,4 +1,5 @@
 import { readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { createTestApp } from '@crest/platform/testing';
@@ -132,6 +133,17 @@ describe('homeFeed over GraphQL (embedded mode)', () => {
     ).toBeUndefined();
   });
 
+  it('refuses a carousel the viewer’s feed does not have, naming the ones it has', async () => {
+    const answer = await query('{ carousel(id: "nope") { edges { cursor } } }');
+
+    expect(answer.errors?.[0]).toMatchObject({
+      message: expect.stringMatching(
+        /^carousel "nope" is not in this viewer's feed \(its carousels: following, /,
+      ),
+      extensions: { code: 'BAD_USER_INPUT', argument: 'id' },
+    });
+  });
+
   it('answers a refused request in `errors` without logging it as a server error', async () => {
     const logged = jest.spyOn(Logger.prototype, 'error');
     try {
@@ -206,5 +218,73 @@ describe('GraphQL with introspection off (production)', () => {
     } finally {
       await app.close();
     }
+  });
+});
+
+describe('experiments targeted by the request’s headers', () => {
+  let app: NestFastifyApplication;
+
+  beforeAll(async () => {
+    // The example A/B test, targeted at iOS users in Germany (new users included) instead of returning users.
+    const payload = JSON.parse(
+      readFileSync(join(ROOT, 'libs/experiments/payloads/home-feed.example.json'), 'utf8'),
+    ) as { features: Record<string, { rules: Array<{ key?: string; condition?: unknown }> }> };
+    const rule = payload.features['home-feed-config']!.rules.find((r) => r.key === 'home-feed-order')!;
+    rule.condition = { country: 'DE', platform: 'ios' };
+    const payloadFile = join(tmpdir(), `crest-targeting-${process.pid}.json`);
+    writeFileSync(payloadFile, JSON.stringify(payload));
+    app = await createTestApp(
+      AppModule.forRoot(
+        loadFeedApiConfig({
+          SIMULATOR_ENABLED: 'false',
+          GRAPHQL_QUERY_CACHE: 'false',
+          GROWTHBOOK_PAYLOAD_FILE: payloadFile,
+        }),
+      ),
+    );
+  });
+  afterAll(() => app.close());
+
+  const homeFeed = async (headers: Record<string, string>) =>
+    (
+      await app.inject({
+        method: 'POST',
+        url: '/graphql',
+        headers: { 'content-type': 'application/json', 'x-crest-user-id': 'user-in-de', ...headers },
+        payload: JSON.stringify({ query: '{ homeFeed { edges { node { id } } } }' }),
+      })
+    ).json() as { errors?: Array<{ message: string; extensions?: unknown }> };
+  const exposuresRecorded = async () => {
+    const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+    return Number(/^crest_exposures_recorded_total (\d+)$/m.exec(metrics)?.[1]);
+  };
+
+  it('enters a user in an experiment by country and platform, logging the exposure once per session', async () => {
+    expect((await homeFeed({})).errors).toBeUndefined();
+    expect(await exposuresRecorded()).toBe(0);
+
+    const inGermanyOnIos = { 'x-crest-country': 'de', 'x-crest-platform': 'iOS' };
+    await homeFeed({ ...inGermanyOnIos, 'x-crest-session-id': 'session-1' });
+    await homeFeed({ ...inGermanyOnIos, 'x-crest-session-id': 'session-1' });
+    expect(await exposuresRecorded()).toBe(1);
+    await homeFeed({ ...inGermanyOnIos, 'x-crest-session-id': 'session-2', 'x-crest-app-version': '4.12.0' });
+    expect(await exposuresRecorded()).toBe(2);
+  });
+
+  it('refuses malformed targeting headers, naming each', async () => {
+    const answer = await homeFeed({
+      'x-crest-country': 'Germany',
+      'x-crest-platform': 'palm',
+      'x-crest-app-version': 'latest',
+      'x-crest-session-id': 'a b',
+    });
+
+    expect(answer.errors?.[0]).toMatchObject({
+      message:
+        'invalid targeting headers: x-crest-session-id must be 1-128 letters, digits or . _ : -; ' +
+        'x-crest-country must be an ISO 3166 two-letter code; x-crest-platform must be one of ios, android, web; ' +
+        'x-crest-app-version must be a version such as 4.12.0',
+      extensions: { code: 'BAD_USER_INPUT' },
+    });
   });
 });

@@ -3,13 +3,24 @@ import { Args, Context, ID, Int, Query, Resolver } from '@nestjs/graphql';
 import { GraphQLError } from 'graphql';
 
 import { Carousel, CarouselConnection, LivestreamCard, LivestreamCardConnection } from './feed.models';
-import { type FeedPage, FeedService } from './feed.service';
+import { type FeedPage, FeedService, type FeedTargeting, UnknownCarouselError } from './feed.service';
 import { type FeedCursorState, InvalidCursorError } from './feed-cursor';
 
 export const MAX_CAROUSELS_PER_PAGE = 10;
 export const MAX_ITEMS_PER_PAGE = 50;
 /** The viewer: production takes it from authentication; here a header names the user to view the feed as. */
 export const USER_HEADER = 'x-crest-user-id';
+/**
+ * What experiments target a request by, beside the user (GrowthBook attributes), sent by the app as headers.
+ * The session scopes exposures: each experiment is logged once per user and session (default: the user).
+ */
+export const TARGETING_HEADERS = {
+  sessionId: 'x-crest-session-id',
+  country: 'x-crest-country',
+  platform: 'x-crest-platform',
+  appVersion: 'x-crest-app-version',
+} as const;
+const PLATFORMS = ['ios', 'android', 'web'] as const;
 
 interface GraphQLContext {
   req?: { headers: Record<string, string | string[] | undefined> };
@@ -30,7 +41,12 @@ export class FeedResolver {
   ): Promise<CarouselConnection> {
     checkFirst('first', first, MAX_CAROUSELS_PER_PAGE);
     const user = viewer(context);
-    const page = await this.feed.homeFeed(user, first, this.decode(after, 'home', user));
+    const page = await this.feed.homeFeed(
+      user,
+      first,
+      this.decode(after, 'home', user),
+      targetingOf(context),
+    );
     return this.connection(page, user, (carousel) => this.toCarousel(carousel, user));
   }
 
@@ -46,7 +62,13 @@ export class FeedResolver {
   ): Promise<LivestreamCardConnection> {
     checkFirst('first', first, MAX_ITEMS_PER_PAGE);
     const user = viewer(context);
-    const page = await this.feed.carousel(user, id, first, this.decode(after, id, user));
+    const page = await this.feed
+      .carousel(user, id, first, this.decode(after, id, user), targetingOf(context))
+      .catch((error: unknown) => {
+        if (error instanceof UnknownCarouselError)
+          throw new GraphQLError(error.message, { extensions: { code: 'BAD_USER_INPUT', argument: 'id' } });
+        throw error;
+      });
     return this.connection(page, user, toCard);
   }
 
@@ -100,6 +122,44 @@ function viewer(context: GraphQLContext): string {
   const header = context.req?.headers[USER_HEADER];
   const id = Array.isArray(header) ? header[0] : header;
   return id && id.length <= 128 ? id : 'anonymous';
+}
+
+/** The targeting headers, each checked: a bad one is refused by name rather than silently untargeted. */
+function targetingOf(context: GraphQLContext): FeedTargeting {
+  const headers = context.req?.headers ?? {};
+  const read = (name: string) => {
+    const value = headers[name];
+    return Array.isArray(value) ? value[0] : value;
+  };
+  const targeting: FeedTargeting = {};
+  const problems: string[] = [];
+  const sessionId = read(TARGETING_HEADERS.sessionId);
+  if (sessionId !== undefined) {
+    if (/^[\w.:-]{1,128}$/.test(sessionId)) targeting.sessionId = sessionId;
+    else problems.push(`${TARGETING_HEADERS.sessionId} must be 1-128 letters, digits or . _ : -`);
+  }
+  const country = read(TARGETING_HEADERS.country);
+  if (country !== undefined) {
+    if (/^[A-Za-z]{2}$/.test(country)) targeting.country = country.toUpperCase();
+    else problems.push(`${TARGETING_HEADERS.country} must be an ISO 3166 two-letter code`);
+  }
+  const platform = read(TARGETING_HEADERS.platform);
+  if (platform !== undefined) {
+    const known = PLATFORMS.find((p) => p === platform.toLowerCase());
+    if (known) targeting.platform = known;
+    else problems.push(`${TARGETING_HEADERS.platform} must be one of ${PLATFORMS.join(', ')}`);
+  }
+  const appVersion = read(TARGETING_HEADERS.appVersion);
+  if (appVersion !== undefined) {
+    if (/^\d{1,6}(\.\d{1,6}){0,3}([-+][0-9A-Za-z.-]{1,32})?$/.test(appVersion))
+      targeting.appVersion = appVersion;
+    else problems.push(`${TARGETING_HEADERS.appVersion} must be a version such as 4.12.0`);
+  }
+  if (problems.length > 0)
+    throw new GraphQLError(`invalid targeting headers: ${problems.join('; ')}`, {
+      extensions: { code: 'BAD_USER_INPUT' },
+    });
+  return targeting;
 }
 
 function checkFirst(name: string, value: number, max: number): void {

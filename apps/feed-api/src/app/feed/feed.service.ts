@@ -1,5 +1,11 @@
 import { EXPOSURES_TOPIC } from '@crest/event-schemas';
-import { Experiments, type ExperimentsOverview, ExposureLog, type HomeFeedConfig } from '@crest/experiments';
+import {
+  Experiments,
+  type ExperimentsOverview,
+  ExposureLog,
+  type FeedAttributes,
+  type HomeFeedConfig,
+} from '@crest/experiments';
 import {
   type ComposedCarousel,
   explainHomeFeed,
@@ -33,6 +39,7 @@ import { EVENT_BUS } from '../embedded/event-bus.provider';
 import { type FeedApiConfig } from '../feed-api.config';
 import { LIVE_MARKETPLACE, type LiveMarketplace } from '../live-marketplace';
 import { BackendSwitchListener } from './backend-switches';
+import { registerExposureMetrics } from './exposure-metrics';
 import { FeedCursors, type FeedCursorState } from './feed-cursor';
 
 export interface FeedPage<T> {
@@ -55,6 +62,17 @@ const NO_STATES = (): FeedCursorState => {
  * GrowthBook features from GrowthBook (GROWTHBOOK_API_HOST) or the local payload file; exposures go to the
  * event bus.
  */
+/** What a request is targeted by beside its user: the app's session, country, platform and version. */
+export type FeedTargeting = Omit<FeedAttributes, 'userId' | 'newUser'>;
+
+/** `carousel(id)` named a carousel that is not in the viewer's feed config. */
+export class UnknownCarouselError extends Error {
+  constructor(id: string, known: readonly string[]) {
+    super(`carousel "${id}" is not in this viewer's feed (its carousels: ${known.join(', ')})`);
+    this.name = 'UnknownCarouselError';
+  }
+}
+
 @Injectable()
 export class FeedService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('FeedService');
@@ -110,7 +128,11 @@ export class FeedService implements OnApplicationBootstrap, OnApplicationShutdow
       metrics: this.metrics,
     });
     this.cursors = new FeedCursors(config.FEED_SECRET, { ttlMs: config.CURSOR_TTL_SECONDS * 1_000 });
-    this.exposures = new ExposureLog(bus, { topic: EXPOSURES_TOPIC });
+    this.exposures = new ExposureLog(bus, {
+      topic: EXPOSURES_TOPIC,
+      logger: { log: (m) => this.logger.log(m), warn: (m) => this.logger.warn(m) },
+    });
+    registerExposureMetrics(this.metrics.registry, this.exposures.stats);
     this.switches = new BackendSwitchListener(bus, this.backends, {
       log: (m) => this.logger.log(m),
       warn: (m) => this.logger.warn(m),
@@ -177,9 +199,10 @@ export class FeedService implements OnApplicationBootstrap, OnApplicationShutdow
     userId: string,
     first: number,
     after: FeedCursorState | null,
+    targeting: FeedTargeting = {},
   ): Promise<FeedPage<ComposedCarousel>> {
     const user = this.userOf(userId);
-    const config = this.configFor(user);
+    const config = this.configFor(user, targeting);
     const feed = await this.composer.compose(config, {
       user,
       now: Date.now(),
@@ -204,12 +227,23 @@ export class FeedService implements OnApplicationBootstrap, OnApplicationShutdow
     id: string,
     first: number,
     after: FeedCursorState | null,
+    targeting: FeedTargeting = {},
   ): Promise<FeedPage<FeedItem>> {
     const user = this.userOf(userId);
-    const carousel = this.configFor(user).carousels.find((c) => c.id === id);
-    if (!carousel) return { nodes: [], stateAt: NO_STATES, hasNextPage: false };
+    const config = this.configFor(user, targeting);
+    const carousels = config.carousels;
+    const carousel = carousels.find((c) => c.id === id);
+    if (!carousel) {
+      // A cursor for it was signed earlier: the feed config changed since (an experiment ended), so the
+      // scroll ends. Without one, the caller asked for a carousel this viewer's feed never had.
+      if (after) return { nodes: [], stateAt: NO_STATES, hasNextPage: false };
+      throw new UnknownCarouselError(
+        id,
+        carousels.map((c) => c.id),
+      );
+    }
     const single: HomeFeedConfig = {
-      requestBudgetMs: this.configFor(user).requestBudgetMs,
+      requestBudgetMs: config.requestBudgetMs,
       carousels: [{ ...carousel, size: { page: first, min: 0 } }],
     };
     const feed = await this.composer.compose(single, {
@@ -270,8 +304,10 @@ export class FeedService implements OnApplicationBootstrap, OnApplicationShutdow
     return { nodes: items, stateAt, hasNextPage };
   }
 
-  private configFor(user: FeedUser): HomeFeedConfig {
-    return this.experiments.forRequest({ userId: user.userId, newUser: user.newUser }).feedConfig().config;
+  private configFor(user: FeedUser, targeting: FeedTargeting): HomeFeedConfig {
+    return this.experiments
+      .forRequest({ ...targeting, userId: user.userId, newUser: user.newUser })
+      .feedConfig().config;
   }
 
   /** A user's taste: the mean embedding of the sellers they follow that have one. */
