@@ -9,7 +9,7 @@ import { type RankingServiceConfig } from './ranking-service.config';
 
 @Module({})
 export class AppModule {
-  static forRoot(_config: RankingServiceConfig): DynamicModule {
+  static forRoot(config: RankingServiceConfig): DynamicModule {
     return {
       module: AppModule,
       imports: [PlatformModule.forRoot({ name: 'ranking-service', mode: 'embedded' })],
@@ -17,7 +17,14 @@ export class AppModule {
       providers: [
         { provide: ModelRegistry, useFactory: () => new ModelRegistry() },
         { provide: RankingMetrics, useFactory: () => new RankingMetrics() },
-        RankingGrpcShutdown,
+        {
+          provide: RankingGrpcShutdown,
+          useFactory: () =>
+            new RankingGrpcShutdown({
+              drainMs: config.RANKING_SHUTDOWN_DRAIN_MS,
+              graceMs: config.RANKING_SHUTDOWN_GRACE_MS,
+            }),
+        },
       ],
     };
   }

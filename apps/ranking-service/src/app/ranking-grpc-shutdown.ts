@@ -1,27 +1,40 @@
 import { type Server } from '@grpc/grpc-js';
-import { type BeforeApplicationShutdown, Injectable } from '@nestjs/common';
+import { type BeforeApplicationShutdown, type OnApplicationShutdown } from '@nestjs/common';
 import { type HealthImplementation } from 'grpc-health-check';
+
+export interface RankingGrpcShutdownOptions {
+  /** How long health says NOT_SERVING before the server stops taking calls, for balancers to notice. */
+  drainMs: number;
+  /** How long calls in flight may then take before they are cut off. */
+  graceMs: number;
+}
 
 /**
  * Shuts the Rank server down gracefully. When the app starts closing (a signal or `app.close()`), gRPC
- * health turns NOT_SERVING so balancers stop sending calls, and the server stops taking new ones while the
- * calls in flight finish (Nest's `gracefulShutdown`, grpc-js `tryShutdown`). A call still unfinished after
- * the grace period (a caller that never sends the rest of its request) is cut off, so it cannot hold the
- * process up.
+ * health turns NOT_SERVING and, after the drain period, the server stops taking new calls while the calls
+ * in flight finish (Nest's `gracefulShutdown`, grpc-js `tryShutdown`). A call still unfinished after the
+ * grace period (a caller that never sends the rest of its request, a health Watch stream) is cut off, so it
+ * cannot hold the process up.
  */
-@Injectable()
-export class RankingGrpcShutdown implements BeforeApplicationShutdown {
-  private attached?: { server: Server; health: HealthImplementation; services: string[]; graceMs: number };
+export class RankingGrpcShutdown implements BeforeApplicationShutdown, OnApplicationShutdown {
+  private attached?: { server: Server; health: HealthImplementation; services: string[] };
+  private cutOff?: NodeJS.Timeout;
 
-  attach(server: Server, health: HealthImplementation, services: string[], graceMs: number): void {
-    this.attached = { server, health, services, graceMs };
+  constructor(private readonly options: RankingGrpcShutdownOptions) {}
+
+  attach(server: Server, health: HealthImplementation, services: string[]): void {
+    this.attached = { server, health, services };
   }
 
-  beforeApplicationShutdown(): void {
+  async beforeApplicationShutdown(): Promise<void> {
     if (!this.attached) return;
-    const { server, health, services, graceMs } = this.attached;
+    const { server, health, services } = this.attached;
     for (const service of services) health.setStatus(service, 'NOT_SERVING');
-    // Unref'd: once the graceful shutdown finishes first, nothing waits on this timer.
-    setTimeout(() => server.forceShutdown(), graceMs).unref();
+    if (this.options.drainMs > 0) await new Promise((resolve) => setTimeout(resolve, this.options.drainMs));
+    this.cutOff = setTimeout(() => server.forceShutdown(), this.options.graceMs);
+  }
+
+  onApplicationShutdown(): void {
+    clearTimeout(this.cutOff);
   }
 }

@@ -16,7 +16,7 @@ import { candidateFixture, rankRequestFixture, userFixture } from '@crest/rankin
 import { credentials, loadPackageDefinition, type ServerUnaryCall, status } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check';
+import { protoPath as healthProtoPath } from 'grpc-health-check';
 
 import { AppModule } from './app.module';
 import { RankController } from './rank.controller';
@@ -68,6 +68,7 @@ function rawRankCall(address: string, sent: RankRequest, headers: Record<string,
   const half = Math.floor(framed.length / 2);
   const session = connect(`http://${address}`);
   session.on('error', () => undefined);
+  const goaway = new Promise<void>((resolve) => session.once('goaway', () => resolve()));
   const stream = session.request({
     ':method': 'POST',
     ':path': '/crest.ranking.v1.Ranking/Rank',
@@ -98,6 +99,28 @@ function rawRankCall(address: string, sent: RankRequest, headers: Record<string,
       new Promise<void>((resolve) => stream.write(framed.subarray(0, half), () => resolve())),
     sendRest: () => stream.end(framed.subarray(half)),
     answer,
+    /** The server said it takes no new calls on this connection (its shutdown began). */
+    goaway,
+  };
+}
+
+type HealthClient = {
+  check(req: { service: string }, cb: (e: Error | null, r: { status: string }) => void): void;
+  close(): void;
+};
+
+/** A standard gRPC health client (grpc.health.v1), answering the service's status. */
+function healthClient(address: string) {
+  const definition = loadPackageDefinition(loadSync(healthProtoPath, { enums: String })) as unknown as {
+    grpc: { health: { v1: { Health: new (address: string, creds: unknown) => HealthClient } } };
+  };
+  const client = new definition.grpc.health.v1.Health(address, credentials.createInsecure());
+  return {
+    check: (service: string) =>
+      new Promise<string>((resolve, reject) =>
+        client.check({ service }, (error, response) => (error ? reject(error) : resolve(response.status))),
+      ),
+    close: () => client.close(),
   };
 }
 
@@ -109,7 +132,10 @@ describe('ranking-service over gRPC', () => {
   beforeAll(async () => {
     const port = await freePort();
     address = `127.0.0.1:${port}`;
-    const config = loadRankingServiceConfig({ RANKING_GRPC_PORT: String(port) });
+    const config = loadRankingServiceConfig({
+      RANKING_GRPC_PORT: String(port),
+      RANKING_SHUTDOWN_GRACE_MS: '1000',
+    });
     app = await createTestApp(AppModule.forRoot(config));
     await connectRankingGrpc(app, config);
     ranker = new GrpcRanker({ address, defaultBudgetMs: 2_000 });
@@ -204,7 +230,9 @@ describe('ranking-service over gRPC', () => {
       const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
       return Number(/crest_ranking_rank_seconds_count\{model="home",version="1"\} (\d+)/.exec(metrics)?.[1]);
     };
+    await ranker.rank(request()); // so the series exists, whatever ran before
     const before = await rankedSoFar();
+    expect(before).toBeGreaterThan(0);
     const call = rawRankCall(address, request(), { 'grpc-timeout': '50m' });
     await call.sendFirstHalf();
     await sleep(150);
@@ -266,21 +294,10 @@ describe('ranking-service over gRPC', () => {
   });
 
   it('answers gRPC health checks', async () => {
-    const definition = loadPackageDefinition(loadSync(healthProtoPath, { enums: String })) as unknown as {
-      grpc: { health: { v1: { Health: new (address: string, creds: unknown) => HealthClient } } };
-    };
-    type HealthClient = {
-      check(req: { service: string }, cb: (e: Error | null, r: { status: string }) => void): void;
-      close(): void;
-    };
-    const client = new definition.grpc.health.v1.Health(address, credentials.createInsecure());
-    const check = (service: string) =>
-      new Promise<string>((resolve, reject) =>
-        client.check({ service }, (error, response) => (error ? reject(error) : resolve(response.status))),
-      );
-    expect(await check('crest.ranking.v1.Ranking')).toBe('SERVING');
-    expect(await check('')).toBe('SERVING');
-    client.close();
+    const health = healthClient(address);
+    expect(await health.check('crest.ranking.v1.Ranking')).toBe('SERVING');
+    expect(await health.check('')).toBe('SERVING');
+    health.close();
   });
 
   it('serves latency and error metrics', async () => {
@@ -291,16 +308,18 @@ describe('ranking-service over gRPC', () => {
 });
 
 describe('ranking-service shutdown', () => {
-  it('turns health NOT_SERVING, lets a call in flight finish, and cuts off one unfinished past the grace', async () => {
+  it('says NOT_SERVING while it drains, lets a call in flight finish, and cuts off one unfinished past the grace', async () => {
     const port = await freePort();
     const address = `127.0.0.1:${port}`;
     const config = loadRankingServiceConfig({
       RANKING_GRPC_PORT: String(port),
-      RANKING_SHUTDOWN_GRACE_MS: '500',
+      RANKING_SHUTDOWN_DRAIN_MS: '800',
+      RANKING_SHUTDOWN_GRACE_MS: '1500',
     });
     const app = await createTestApp(AppModule.forRoot(config));
     await connectRankingGrpc(app, config);
-    const setStatus = jest.spyOn(HealthImplementation.prototype, 'setStatus');
+    const health = healthClient(address);
+    expect(await health.check('crest.ranking.v1.Ranking')).toBe('SERVING');
     const inFlight = rawRankCall(address, request());
     const unfinished = rawRankCall(address, request());
     await Promise.all([inFlight.sendFirstHalf(), unfinished.sendFirstHalf()]);
@@ -308,18 +327,25 @@ describe('ranking-service shutdown', () => {
 
     const started = performance.now();
     const closed = app.close().then(() => performance.now() - started);
-    await sleep(100);
-    inFlight.sendRest();
+    try {
+      // Draining: still answering, and telling balancers to go elsewhere (once the close reaches its hook).
+      let status = await health.check('crest.ranking.v1.Ranking');
+      while (status === 'SERVING' && performance.now() - started < 600) {
+        await sleep(20);
+        status = await health.check('crest.ranking.v1.Ranking');
+      }
+      expect(status).toBe('NOT_SERVING');
+      expect(await health.check('')).toBe('NOT_SERVING');
+      await inFlight.goaway; // then it stops taking calls
+      inFlight.sendRest();
 
-    expect(await inFlight.answer).toEqual({ status: '0', order: ['wave', 'followed', 'calm'] });
-    expect((await unfinished.answer).status).not.toBe('0');
-    const closedAfterMs = await closed;
-    expect(closedAfterMs).toBeGreaterThanOrEqual(450);
-    expect(closedAfterMs).toBeLessThan(5_000);
-    expect(setStatus.mock.calls).toEqual([
-      ['', 'NOT_SERVING'],
-      ['crest.ranking.v1.Ranking', 'NOT_SERVING'],
-    ]);
-    setStatus.mockRestore();
-  });
+      expect(await inFlight.answer).toEqual({ status: '0', order: ['wave', 'followed', 'calm'] });
+      expect((await unfinished.answer).status).not.toBe('0');
+      const closedAfterMs = await closed;
+      expect(closedAfterMs).toBeGreaterThanOrEqual(2_250); // drain + grace, less timer slack
+      expect(closedAfterMs).toBeLessThan(8_000);
+    } finally {
+      health.close();
+    }
+  }, 20_000);
 });

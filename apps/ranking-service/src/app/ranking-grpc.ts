@@ -47,9 +47,7 @@ export async function connectRankingGrpc(app: INestApplication, config: RankingS
   await app.startAllMicroservices();
   if (!server) throw new Error('the gRPC server did not start: Nest never handed it over');
   widenConnectionWindows(server, CONNECTION_WINDOW_BYTES);
-  app
-    .get(RankingGrpcShutdown)
-    .attach(server, health, ['', RANKING_SERVICE], config.RANKING_SHUTDOWN_GRACE_MS);
+  app.get(RankingGrpcShutdown).attach(server, health, ['', RANKING_SERVICE]);
 }
 
 /**

@@ -16,6 +16,16 @@ export class RankingServiceConfig extends BaseAppConfig {
   RANKING_GRPC_HOST = '127.0.0.1';
 
   /**
+   * On shutdown, how long gRPC health says NOT_SERVING before the server stops taking calls, so balancers
+   * polling health move traffic away first (0: stop at once, right for local runs).
+   */
+  @Type(() => Number)
+  @IsInt({ message: 'RANKING_SHUTDOWN_DRAIN_MS must be an integer' })
+  @Min(0)
+  @Max(600_000)
+  RANKING_SHUTDOWN_DRAIN_MS = 0;
+
+  /**
    * On shutdown, how long calls already in flight may take to finish before the server cuts them off, so a
    * caller that never finishes its request cannot hold the process up.
    */
