@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -223,6 +223,7 @@ describe('GraphQL with introspection off (production)', () => {
 
 describe('experiments targeted by the request’s headers', () => {
   let app: NestFastifyApplication;
+  let payloadFile: string;
 
   beforeAll(async () => {
     // The example A/B test, targeted at iOS users in Germany (new users included) instead of returning users.
@@ -231,7 +232,7 @@ describe('experiments targeted by the request’s headers', () => {
     ) as { features: Record<string, { rules: Array<{ key?: string; condition?: unknown }> }> };
     const rule = payload.features['home-feed-config']!.rules.find((r) => r.key === 'home-feed-order')!;
     rule.condition = { country: 'DE', platform: 'ios' };
-    const payloadFile = join(tmpdir(), `crest-targeting-${process.pid}.json`);
+    payloadFile = join(tmpdir(), `crest-targeting-${process.pid}.json`);
     writeFileSync(payloadFile, JSON.stringify(payload));
     app = await createTestApp(
       AppModule.forRoot(
@@ -243,7 +244,10 @@ describe('experiments targeted by the request’s headers', () => {
       ),
     );
   });
-  afterAll(() => app.close());
+  afterAll(async () => {
+    await app.close();
+    rmSync(payloadFile, { force: true });
+  });
 
   const homeFeed = async (headers: Record<string, string>) =>
     (
@@ -261,6 +265,7 @@ describe('experiments targeted by the request’s headers', () => {
 
   it('enters a user in an experiment by country and platform, logging the exposure once per session', async () => {
     expect((await homeFeed({})).errors).toBeUndefined();
+    expect((await homeFeed({ 'x-crest-country': '' })).errors).toBeUndefined();
     expect(await exposuresRecorded()).toBe(0);
 
     const inGermanyOnIos = { 'x-crest-country': 'de', 'x-crest-platform': 'iOS' };
@@ -282,7 +287,7 @@ describe('experiments targeted by the request’s headers', () => {
     expect(answer.errors?.[0]).toMatchObject({
       message:
         'invalid targeting headers: x-crest-session-id must be 1-128 letters, digits or . _ : -; ' +
-        'x-crest-country must be an ISO 3166 two-letter code; x-crest-platform must be one of ios, android, web; ' +
+        'x-crest-country must be two letters (an ISO 3166-1 alpha-2 country code); x-crest-platform must be one of ios, android, web; ' +
         'x-crest-app-version must be a version such as 4.12.0',
       extensions: { code: 'BAD_USER_INPUT' },
     });

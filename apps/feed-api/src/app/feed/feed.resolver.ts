@@ -127,9 +127,10 @@ function viewer(context: GraphQLContext): string {
 /** The targeting headers, each checked: a bad one is refused by name rather than silently untargeted. */
 function targetingOf(context: GraphQLContext): FeedTargeting {
   const headers = context.req?.headers ?? {};
+  // An empty header counts as not sent, as an empty env value does.
   const read = (name: string) => {
     const value = headers[name];
-    return Array.isArray(value) ? value[0] : value;
+    return (Array.isArray(value) ? value[0] : value) || undefined;
   };
   const targeting: FeedTargeting = {};
   const problems: string[] = [];
@@ -141,7 +142,8 @@ function targetingOf(context: GraphQLContext): FeedTargeting {
   const country = read(TARGETING_HEADERS.country);
   if (country !== undefined) {
     if (/^[A-Za-z]{2}$/.test(country)) targeting.country = country.toUpperCase();
-    else problems.push(`${TARGETING_HEADERS.country} must be an ISO 3166 two-letter code`);
+    else
+      problems.push(`${TARGETING_HEADERS.country} must be two letters (an ISO 3166-1 alpha-2 country code)`);
   }
   const platform = read(TARGETING_HEADERS.platform);
   if (platform !== undefined) {

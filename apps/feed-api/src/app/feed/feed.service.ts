@@ -257,9 +257,10 @@ export class FeedService implements OnApplicationBootstrap, OnApplicationShutdow
   }
 
   /**
-   * Why a user's first home-feed page is what it is: composed as homeFeed would, with every carousel's
-   * candidates explained. `forcedVariations` (experiment key -> variation index) shows a variation the
-   * targeting would not give; nothing is logged as an exposure.
+   * Why a user's first home-feed page is what it is: composed as homeFeed would for a request without
+   * targeting headers (country, platform, app version), with every carousel's candidates explained.
+   * `forcedVariations` (experiment key -> variation index) shows a variation the targeting would not give,
+   * e.g. one an experiment gives by country; nothing is logged as an exposure.
    */
   async explain(userId: string, forcedVariations: Record<string, number> = {}): Promise<HomeFeedExplanation> {
     const user = this.userOf(userId);
