@@ -1,5 +1,6 @@
 import { connect } from 'node:http2';
 import { createServer } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 import { createTestApp } from '@crest/platform/testing';
 import {
@@ -13,6 +14,7 @@ import {
   withCandidateColumns,
 } from '@crest/ranking';
 import { candidateFixture, rankRequestFixture, userFixture } from '@crest/ranking/testing';
+import { eventually } from '@crest/testing';
 import { credentials, loadPackageDefinition, type ServerUnaryCall, status } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { type NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -45,8 +47,6 @@ const request = (overrides: Partial<RankRequest> = {}) =>
     ],
     ...overrides,
   });
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface RawAnswer {
   /** grpc-status, or how the stream ended without one. */
@@ -329,12 +329,12 @@ describe('ranking-service shutdown', () => {
     const closed = app.close().then(() => performance.now() - started);
     try {
       // Draining: still answering, and telling balancers to go elsewhere (once the close reaches its hook).
-      let status = await health.check('crest.ranking.v1.Ranking');
-      while (status === 'SERVING' && performance.now() - started < 600) {
-        await sleep(20);
-        status = await health.check('crest.ranking.v1.Ranking');
-      }
-      expect(status).toBe('NOT_SERVING');
+      await eventually(
+        'health to say NOT_SERVING',
+        async () => ((await health.check('crest.ranking.v1.Ranking')) === 'NOT_SERVING' ? true : undefined),
+        600,
+        20,
+      );
       expect(await health.check('')).toBe('NOT_SERVING');
       await inFlight.goaway; // then it stops taking calls
       inFlight.sendRest();

@@ -119,19 +119,19 @@ export class FeedResolver {
 }
 
 function viewer(context: GraphQLContext): string {
-  const header = context.req?.headers[USER_HEADER];
-  const id = Array.isArray(header) ? header[0] : header;
+  const id = headerOf(context, USER_HEADER);
   return id && id.length <= 128 ? id : 'anonymous';
+}
+
+/** A request header's first value; an empty one counts as not sent, as an empty env value does. */
+function headerOf(context: GraphQLContext, name: string): string | undefined {
+  const value = context.req?.headers[name];
+  return (Array.isArray(value) ? value[0] : value) || undefined;
 }
 
 /** The targeting headers, each checked: a bad one is refused by name rather than silently untargeted. */
 function targetingOf(context: GraphQLContext): FeedTargeting {
-  const headers = context.req?.headers ?? {};
-  // An empty header counts as not sent, as an empty env value does.
-  const read = (name: string) => {
-    const value = headers[name];
-    return (Array.isArray(value) ? value[0] : value) || undefined;
-  };
+  const read = (name: string) => headerOf(context, name);
   const targeting: FeedTargeting = {};
   const problems: string[] = [];
   const sessionId = read(TARGETING_HEADERS.sessionId);
