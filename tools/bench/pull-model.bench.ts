@@ -15,6 +15,7 @@ import { fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 
+import type { MarketplaceEvent } from '@crest/event-schemas';
 import { PullModelEventSink, SqlDocSink, SqlRetriever, SqlStore } from '@crest/retrieval';
 import { simulatedRetrievalData } from '@crest/retrieval/testing';
 import { MarketplaceSimulator, runSimulatorInRealTime } from '@crest/testing';
@@ -72,13 +73,13 @@ async function storageBytes(store: SqlStore): Promise<Omit<StorageSample, 'atMin
     live: string | null;
     dead: string | null;
   }>(
-    `SELECT coalesce(parent.relname, c.relname) AS family,
+    `SELECT root.relname AS family,
             sum(pg_table_size(c.oid)) AS table_bytes, sum(pg_indexes_size(c.oid)) AS index_bytes,
             sum(s.n_live_tup) AS live, sum(s.n_dead_tup) AS dead
      FROM pg_class c
      JOIN pg_namespace n ON n.oid = c.relnamespace
-     LEFT JOIN pg_inherits i ON i.inhrelid = c.oid
-     LEFT JOIN pg_class parent ON parent.oid = i.inhparent
+     -- Partitions (of partitions) counted under the table they belong to.
+     JOIN pg_class root ON root.oid = coalesce(pg_partition_root(c.oid), c.oid)
      LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid
      WHERE n.nspname = $1 AND c.relkind = 'r'
      GROUP BY 1`,
@@ -148,6 +149,22 @@ async function ingestInto(schema: string): Promise<void> {
     targetLiveStreams: Math.min(streams, 5_000),
     startTime: Date.now(),
   });
+  // The simulator's streams are not the 10k docs the lambdas join against (its ids are its own): each
+  // stream it starts takes the next doc's id, so its rollups land on a live doc, as they do when the
+  // ingestor writes both.
+  const docIds = (
+    await store.pool.query<{ livestream_id: string }>(
+      `SELECT livestream_id FROM livestreams WHERE status = 'live' ORDER BY livestream_id`,
+    )
+  ).rows.map((row) => row.livestream_id);
+  if (docIds.length === 0) throw new Error('the ingest child found no live docs to write events for');
+  const docIdOf = new Map<string, string>();
+  const onDocs = (event: MarketplaceEvent): MarketplaceEvent => {
+    if (!('livestreamId' in event)) return event;
+    let docId = docIdOf.get(event.livestreamId);
+    if (docId === undefined) docIdOf.set(event.livestreamId, (docId = docIds[docIdOf.size % docIds.length]!));
+    return { ...event, livestreamId: docId };
+  };
   const queryable = latencyHistogram();
   let written = 0;
   const abort = new AbortController();
@@ -161,7 +178,7 @@ async function ingestInto(schema: string): Promise<void> {
     simulator,
     signal: abort.signal,
     emit: async (items) => {
-      const batch = items.flatMap((item) => (item.kind === 'event' ? [item.event] : []));
+      const batch = items.flatMap((item) => (item.kind === 'event' ? [onDocs(item.event)] : []));
       const handedAt = performance.now();
       await events.write(batch);
       // Committed is queryable: every lambda reads committed rows.

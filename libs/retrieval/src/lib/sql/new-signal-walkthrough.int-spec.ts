@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 
 import { EventType } from '@crest/event-schemas';
-import { makeEvent } from '@crest/testing';
+import { makeEvent, SeededRandom } from '@crest/testing';
 
 import { livestreamDocFixture, retrievalRequestFixture } from '../retriever.contract';
 import { PullModelEventSink } from './pull-model-event.sink';
@@ -89,5 +89,88 @@ describe('a new signal is a new lambda version', () => {
 
   it('refuses a version that does not exist, naming it', async () => {
     await expect(top(9)).rejects.toThrow('lambda trending has no version 9 (it has 1, 2)');
+  });
+
+  it('v2 answers as scoring every eligible stream would, though it scores only those that can reach the top', async () => {
+    // 300 streams in a fresh schema, most with entries, some with many: a brute-force reference.
+    const random = new SeededRandom(8);
+    const ids = Array.from({ length: 300 }, (_, i) => `r-${String(i).padStart(3, '0')}`);
+    const streams = ids.map((livestreamId) => ({
+      livestreamId,
+      momentum: random.float() * 5,
+      hotness: random.float() * 50,
+      currentViewers: random.int(0, 100),
+      entries: random.chance(0.7) ? random.int(1, random.chance(0.1) ? 400 : 40) : 0,
+    }));
+    const scoped = new SqlStore({
+      connectionString: databaseUrl,
+      schema: `crest_walk_${randomUUID().slice(0, 8)}`,
+    });
+    try {
+      await scoped.migrate();
+      await new PullModelEventSink(scoped).maintain();
+      await new SqlDocSink(scoped).write({
+        upserts: streams.map(({ entries: _, ...doc }) => livestreamDocFixture(doc)),
+        deletions: [],
+      });
+      const now = Date.now();
+      const minute = Math.floor(now / 60_000) * 60_000;
+      // Split over the window's two minutes, plus entries 3 minutes back that must not count.
+      await scoped.pool.query(
+        `INSERT INTO engagement_minutes (livestream_id, minute, action, events, distinct_users, amount_minor)
+         SELECT x.id, to_timestamp(x.at / 1000.0), 'giveaway.entered', x.n, x.n, 0
+         FROM jsonb_to_recordset($1::jsonb) AS x(id text, at bigint, n integer) WHERE x.n > 0`,
+        [
+          JSON.stringify(
+            streams.flatMap((s) => [
+              { id: s.livestreamId, at: minute, n: Math.ceil(s.entries / 2) },
+              { id: s.livestreamId, at: minute - 60_000, n: Math.floor(s.entries / 2) },
+              { id: s.livestreamId, at: minute - 180_000, n: 500 },
+            ]),
+          ),
+        ],
+      );
+      const f = Math.fround;
+      const expected = (limit: number, minMomentum: number, minViewers: number, excluded: string[]) =>
+        streams
+          .filter((s) => f(s.momentum) >= f(minMomentum) && s.currentViewers >= minViewers)
+          .filter((s) => !excluded.includes(s.livestreamId))
+          .map((s) => {
+            const base = f(f(s.momentum) + f(f(s.hotness) * f(0.0001)));
+            return { id: s.livestreamId, score: f(base + f(f(s.entries) * f(0.01))) };
+          })
+          .sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1))
+          .slice(0, limit)
+          .map((s) => s.id);
+      const sqlRetriever = new SqlRetriever(scoped);
+      const cases: [number, number, number, string[]][] = [
+        [1, 0, 0, []],
+        [7, 0, 0, []],
+        [50, 0, 0, []],
+        [50, 2.5, 30, []],
+        [20, 0, 0, expected(5, 0, 0, [])],
+        [400, 0, 0, []],
+      ];
+      for (const [limit, minMomentum, minViewers, excludedIds] of cases) {
+        const answer = await sqlRetriever.retrieve(
+          retrievalRequestFixture({
+            strategy: 'trending',
+            lambdaVersion: 2,
+            limit,
+            excludedIds,
+            params: { minMomentum, minViewers },
+            now,
+          }),
+        );
+        expect([limit, minMomentum, answer.candidates.map((c) => c.livestreamId)]).toEqual([
+          limit,
+          minMomentum,
+          expected(limit, minMomentum, minViewers, excludedIds),
+        ]);
+      }
+    } finally {
+      await scoped.dropSchema();
+      await scoped.close();
+    }
   });
 });

@@ -224,7 +224,8 @@ describe('PullModelEventSink on PostgreSQL', () => {
        UNION ALL SELECT tableoid::regclass::text, count(*)::int FROM recent_events GROUP BY 1 ORDER BY 1`,
     );
     expect(holders.rows).toEqual([
-      { partition: 'engagement_minutes_p202611241700', n: 2 },
+      // Each time partition of the rollups is partitioned by action (migration 0007).
+      { partition: 'engagement_minutes_p202611241700_chat_sent', n: 2 },
       { partition: 'recent_events_p202611241700', n: 2 },
     ]);
     // And the rollups keep counting into the moved rows.
@@ -256,7 +257,7 @@ describe('PullModelEventSink on PostgreSQL', () => {
       (
         await store.pool.query(
           `SELECT n_dead_tup::int AS dead, last_vacuum IS NOT NULL AS vacuumed FROM pg_stat_user_tables
-           WHERE schemaname = $1 AND relname = 'engagement_minutes_p202611241200'`,
+           WHERE schemaname = $1 AND relname = 'engagement_minutes_p202611241200_chat_sent'`,
           [store.schema],
         )
       ).rows[0] as { dead: number; vacuumed: boolean };
@@ -265,7 +266,7 @@ describe('PullModelEventSink on PostgreSQL', () => {
       (await stats()).dead >= 2_000 ? true : undefined,
     );
     // Nothing else had dead rows worth a vacuum.
-    expect((await sink.maintain(now)).vacuumed).toEqual(['engagement_minutes_p202611241200']);
+    expect((await sink.maintain(now)).vacuumed).toEqual(['engagement_minutes_p202611241200_chat_sent']);
     expect(await stats()).toEqual({ dead: 0, vacuumed: true });
     const totals = await store.pool.query(
       'SELECT count(*)::int AS rows, min(events) AS least, max(events) AS most FROM engagement_minutes',
@@ -274,8 +275,8 @@ describe('PullModelEventSink on PostgreSQL', () => {
   });
 });
 
-describe('migration 0006 (minute rollups partitioned) on a store written before it', () => {
-  it('keeps the rollups, which the next maintenance moves into their partition', async () => {
+describe('migrations 0006 and 0007 (minute rollups partitioned by minute, then action) on a store written before them', () => {
+  it('keeps the rollups, which the next maintenance moves into their partition, an unknown action into its default', async () => {
     const store = new SqlStore({
       connectionString: databaseUrl,
       schema: `crest_pull_${randomUUID().slice(0, 8)}`,
@@ -284,9 +285,10 @@ describe('migration 0006 (minute rollups partitioned) on a store written before 
       await store.migrate(loadMigrations().filter((m) => m.version < 6));
       await store.pool.query(
         `INSERT INTO engagement_minutes (livestream_id, minute, action, events, distinct_users, amount_minor)
-         VALUES ('s1', '2026-11-24T12:29:00Z', 'chat.sent', 7, 3, 0), ('s1', '2026-11-24T12:30:00Z', 'bid.placed', 2, 2, 900)`,
+         VALUES ('s1', '2026-11-24T12:29:00Z', 'chat.sent', 7, 3, 0), ('s1', '2026-11-24T12:30:00Z', 'bid.placed', 2, 2, 900),
+                ('s1', '2026-11-24T12:31:00Z', 'stream.raided', 1, 1, 0)`,
       );
-      expect(await store.migrate()).toEqual([6]);
+      expect(await store.migrate()).toEqual([6, 7]);
 
       const sink = new PullModelEventSink(store, HOURLY);
       await sink.maintain(Date.parse('2026-11-24T12:30:00Z'));
@@ -296,18 +298,25 @@ describe('migration 0006 (minute rollups partitioned) on a store written before 
       );
       expect(rows.rows).toEqual([
         {
-          partition: 'engagement_minutes_p202611241200',
+          partition: 'engagement_minutes_p202611241200_chat_sent',
           action: 'chat.sent',
           events: 7,
           distinct_users: 3,
           amount: 0,
         },
         {
-          partition: 'engagement_minutes_p202611241200',
+          partition: 'engagement_minutes_p202611241200_bid_placed',
           action: 'bid.placed',
           events: 2,
           distinct_users: 2,
           amount: 900,
+        },
+        {
+          partition: 'engagement_minutes_p202611241200_other',
+          action: 'stream.raided',
+          events: 1,
+          distinct_users: 1,
+          amount: 0,
         },
       ]);
     } finally {

@@ -1,4 +1,10 @@
-import { EventType, type MarketplaceEvent } from '@crest/event-schemas';
+import {
+  ALL_EVENT_TYPES,
+  EventType,
+  type MarketplaceEvent,
+  PARTITION_KEY_FIELD,
+  TOPIC_OF_EVENT_TYPE,
+} from '@crest/event-schemas';
 import { type MarketplaceEventSink } from '@crest/signals';
 
 import { type SqlStore } from './sql-store';
@@ -142,7 +148,7 @@ export class PullModelEventSink implements MarketplaceEventSink {
   async maintain(now = Date.now()): Promise<{ created: string[]; dropped: string[]; vacuumed: string[] }> {
     const created: string[] = [];
     const dropped: string[] = [];
-    for (const { table, column, retention } of PARTITIONED_BY_TIME) {
+    for (const { table, column, retention, byAction } of PARTITIONED_BY_TIME) {
       const [partitionMs, retentionMs] =
         retention === 'raw'
           ? [this.partitionMs, this.rawRetentionMs]
@@ -154,7 +160,7 @@ export class PullModelEventSink implements MarketplaceEventSink {
         const name = partitionName(table, from);
         const exists = await this.store.pool.query('SELECT to_regclass($1) AS t', [name]);
         if (exists.rows[0].t) continue;
-        await this.createPartition(table, column, name, from, from + partitionMs);
+        await this.createPartition(table, column, name, from, from + partitionMs, byAction);
         created.push(name);
       }
       const partitions = await this.store.pool.query<{ name: string }>(
@@ -192,7 +198,7 @@ export class PullModelEventSink implements MarketplaceEventSink {
                 n_mod_since_analyze > current_setting('autovacuum_analyze_threshold')::float
                   + current_setting('autovacuum_analyze_scale_factor')::float * n_live_tup AS analyze
          FROM pg_stat_user_tables
-         WHERE schemaname = $1 AND (relname = ANY ($2) OR relname ~ '^engagement_minutes_(p[0-9]{12}|default)$')
+         WHERE schemaname = $1 AND (relname = ANY ($2) OR relname ~ '^engagement_minutes_(p[0-9]{12}_[a-z0-9_]+|default)$')
          ORDER BY relname`,
         [this.store.schema, UPDATED_IN_PLACE],
       );
@@ -209,9 +215,17 @@ export class PullModelEventSink implements MarketplaceEventSink {
   /**
    * Creates one partition. Rows the default partition already holds for its range (written before it
    * existed, or left by the migration that partitioned the table) would make the new bounds invalid, so they
-   * move into it, under a lock that keeps writers out until the partition exists.
+   * move into it, under a lock that keeps writers out until the partition exists. `byAction` partitions it
+   * further, one partition per rollup action and a default one for the rest.
    */
-  private async createPartition(table: string, column: string, name: string, from: number, to: number) {
+  private async createPartition(
+    table: string,
+    column: string,
+    name: string,
+    from: number,
+    to: number,
+    byAction: boolean,
+  ) {
     await this.store.transaction(async (client) => {
       // Names and bounds come from the clock and a constant list, never from input.
       await client.query(`LOCK TABLE ${table} IN ACCESS EXCLUSIVE MODE`);
@@ -223,8 +237,17 @@ export class PullModelEventSink implements MarketplaceEventSink {
       );
       await client.query(
         `CREATE TABLE IF NOT EXISTS ${name} PARTITION OF ${table}
-         FOR VALUES FROM ('${new Date(from).toISOString()}') TO ('${new Date(to).toISOString()}')`,
+         FOR VALUES FROM ('${new Date(from).toISOString()}') TO ('${new Date(to).toISOString()}')
+         ${byAction ? 'PARTITION BY LIST (action)' : ''}`,
       );
+      if (byAction) {
+        for (const action of ROLLUP_ACTIONS)
+          await client.query(
+            `CREATE TABLE IF NOT EXISTS ${name}_${action.replace(/[^a-z0-9]/g, '_')} PARTITION OF ${name}
+             FOR VALUES IN ('${action}')`,
+          );
+        await client.query(`CREATE TABLE IF NOT EXISTS ${name}_other PARTITION OF ${name} DEFAULT`);
+      }
       await client.query(`INSERT INTO ${table} SELECT * FROM moving`);
     });
   }
@@ -249,10 +272,16 @@ export class PullModelEventSink implements MarketplaceEventSink {
  * autovacuum could not keep up with at 5,000 events/s, and that nothing reclaims where autovacuum is off).
  */
 const PARTITIONED_BY_TIME = [
-  { table: 'recent_events', column: 'occurred_at', retention: 'raw' },
-  { table: 'engagement_minute_users', column: 'minute', retention: 'raw' },
-  { table: 'engagement_minutes', column: 'minute', retention: 'rollup' },
+  { table: 'recent_events', column: 'occurred_at', retention: 'raw', byAction: false },
+  { table: 'engagement_minute_users', column: 'minute', retention: 'raw', byAction: false },
+  // Then by action, so a lambda reading one action reads its rows only (migration 0007).
+  { table: 'engagement_minutes', column: 'minute', retention: 'rollup', byAction: true },
 ] as const;
+
+/** The actions minute rollups are kept for: the event types of a stream (keyed by its id). */
+const ROLLUP_ACTIONS = ALL_EVENT_TYPES.filter(
+  (type) => PARTITION_KEY_FIELD[TOPIC_OF_EVENT_TYPE[type]] === 'livestreamId',
+);
 
 /**
  * Tables whose rows are updated in place (upserted docs and follows), so they hold dead versions; so do the

@@ -2,7 +2,8 @@
 -- rollups at query time (no ingestor change): each entry adds 0.01 to the score. Pull model only: memory
 -- and Elasticsearch have no rollups, so a carousel points at this version with lambdaVersion 2 on sql.
 -- Entries only add to trending@1's score, so the top rows are among trending@1's top rows (read off its
--- index) and the streams with entries: only those are scored, not every live stream. The entries are
+-- index) and the streams with entries: only those are scored, not every live stream. Their rollups are
+-- read from the giveaway.entered partitions only (migration 0007). The entries are
 -- materialized and joined by hash: the planner takes the current minute's rollups (past its statistics)
 -- for one row, and its nested loops over them cost ~35 ms at 600 streams with entries. The window is the
 -- request's (:now_ms, epoch ms): minute (now_ms / 60000) - 1 onwards, in integer arithmetic and
