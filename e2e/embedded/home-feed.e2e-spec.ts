@@ -49,6 +49,8 @@ const HOME = `{ homeFeed(first: 10) { edges { node {
 const now = () => new Date().toISOString();
 const followSeller = (userId: string, sellerId: string) =>
   makeEvent(EventType.UserFollowedSeller, { userId, sellerId, occurredAt: now() });
+const blockSeller = (userId: string, sellerId: string) =>
+  makeEvent(EventType.UserBlockedSeller, { userId, sellerId, occurredAt: now() });
 const followCategory = (userId: string, categoryId: string) =>
   makeEvent(EventType.UserFollowedCategory, { userId, occurredAt: now(), payload: { categoryId } });
 const streamStatus = (
@@ -216,6 +218,31 @@ describe('home feed end to end (embedded feed-api process)', () => {
     );
     expect(appearedMs).toBeLessThanOrEqual(1_000);
     expect(Date.now() - ended).toBeLessThanOrEqual(1_100);
+  });
+
+  it('leaves out every stream of a seller the user blocked, in every carousel', async () => {
+    const userId = userAssigned('following');
+    await makeFollower(userId);
+    const sellersShown = async () =>
+      new Set((await homeFeedOf(userId)).flatMap((c) => c.items.edges.map((e) => e.node.sellerId)));
+    // A followed seller shown now (a stream of the ones followed may have ended since).
+    const following = (await homeFeedOf(userId)).find((c) => c.id === 'following')!;
+    const blocked = following.items.edges[0]!.node.sellerId!;
+
+    await feed.publish([blockSeller(userId, blocked)]);
+    await eventually('the blocked seller to leave the feed', async () =>
+      (await sellersShown()).has(blocked) ? undefined : true,
+    );
+    // Another user following the seller still sees it.
+    const other = userAssigned('following');
+    await feed.publish([followSeller(other, blocked)]);
+    await eventually('the seller in the other user’s following carousel', async () =>
+      (await homeFeedOf(other))
+        .find((c) => c.id === 'following')
+        ?.items.edges.some((e) => e.node.sellerId === blocked)
+        ? true
+        : undefined,
+    );
   });
 });
 

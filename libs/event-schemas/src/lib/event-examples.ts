@@ -177,4 +177,20 @@ export const EXAMPLE_EVENTS = {
     userId,
     payload: { categoryId: 'sneakers' },
   },
+  [EventType.UserBlockedSeller]: {
+    ...base,
+    eventId: '00000000-0000-4000-8000-000000000012',
+    type: EventType.UserBlockedSeller,
+    userId,
+    sellerId,
+    payload: {},
+  },
+  [EventType.UserUnblockedSeller]: {
+    ...base,
+    eventId: '00000000-0000-4000-8000-000000000013',
+    type: EventType.UserUnblockedSeller,
+    userId,
+    sellerId,
+    payload: {},
+  },
 } as const satisfies Record<EventType, object>;

@@ -17,8 +17,10 @@ import {
   ProductListedEvent,
 } from './events/livestream.events';
 import {
+  UserBlockedSellerEvent,
   UserFollowedCategoryEvent,
   UserFollowedSellerEvent,
+  UserUnblockedSellerEvent,
   UserUnfollowedCategoryEvent,
   UserUnfollowedSellerEvent,
 } from './events/user.events';
@@ -41,7 +43,9 @@ export type MarketplaceEvent =
   | UserFollowedSellerEvent
   | UserUnfollowedSellerEvent
   | UserFollowedCategoryEvent
-  | UserUnfollowedCategoryEvent;
+  | UserUnfollowedCategoryEvent
+  | UserBlockedSellerEvent
+  | UserUnblockedSellerEvent;
 
 /** The event class for a type, e.g. `EventOf<'bid.placed'>` is `BidPlacedEvent`. */
 export type EventOf<T extends EventType> = Extract<MarketplaceEvent, { type: T }>;
@@ -70,6 +74,8 @@ export const EVENT_CLASSES: Readonly<Record<EventType, Readonly<Record<number, E
   [EventType.UserUnfollowedSeller]: { 1: UserUnfollowedSellerEvent },
   [EventType.UserFollowedCategory]: { 1: UserFollowedCategoryEvent },
   [EventType.UserUnfollowedCategory]: { 1: UserUnfollowedCategoryEvent },
+  [EventType.UserBlockedSeller]: { 1: UserBlockedSellerEvent },
+  [EventType.UserUnblockedSeller]: { 1: UserUnblockedSellerEvent },
 };
 
 export function isKnownEventType(type: string): type is EventType {

@@ -20,6 +20,8 @@ export const EventType = {
   UserUnfollowedSeller: 'user.unfollowed-seller',
   UserFollowedCategory: 'user.followed-category',
   UserUnfollowedCategory: 'user.unfollowed-category',
+  UserBlockedSeller: 'user.blocked-seller',
+  UserUnblockedSeller: 'user.unblocked-seller',
 } as const;
 
 export type EventType = (typeof EventType)[keyof typeof EventType];

@@ -55,6 +55,8 @@ export const TOPIC_OF_EVENT_TYPE: Readonly<Record<EventType, Topic>> = {
   [T.UserUnfollowedSeller]: Topic.User,
   [T.UserFollowedCategory]: Topic.User,
   [T.UserUnfollowedCategory]: Topic.User,
+  [T.UserBlockedSeller]: Topic.User,
+  [T.UserUnblockedSeller]: Topic.User,
 };
 
 /** Which envelope field keys each topic's messages, so one stream's (or user's) events stay in order. */

@@ -66,6 +66,7 @@ describe('UserSignalsReplica', () => {
       userId: 'u1',
       followedSellers: ['s1'],
       followedCategories: ['cards'],
+      blockedSellers: [],
       sellerAffinity: { s9: 3 },
       categoryAffinity: { cards: 5 },
       asOf: NOW,
@@ -110,18 +111,20 @@ describe('UserSignalsReplica', () => {
     await publish('no-separator', share('u1', 'x'));
     await publish('u2|follows', share('u3', 'follows'));
     await publish('u4|follows', { ...share('u4', 'follows'), sellerScores: [] });
+    await publish('u6|follows', { ...share('u6', 'follows'), blockedSellers: ['s1'] });
     await publish(
       'u5|follows',
       share('u5', 'follows', { followedSellers: { s1: { following: true, at: NOW } } }),
     );
     await sut.caughtUp(5_000, 5);
 
-    expect(sut.stats).toEqual({ applied: 1, deleted: 0, deadLettered: 4 });
+    expect(sut.stats).toEqual({ applied: 1, deleted: 0, deadLettered: 5 });
     expect(sut.get('u5', NOW).followedSellers).toEqual(['s1']);
-    await waitFor(() => dead.length === 4);
+    await waitFor(() => dead.length === 5);
     // Different keys, different partitions: the dead letters arrive in no particular order.
     expect(dead.map((m) => m.headers[DeadLetterHeader.Reason]).sort()).toEqual([
       'share "u3"|"follows" differs from its key "u2|follows"',
+      'share has a blockedSellers that is not an object',
       'share has no sellerScores object',
       'user signals message is not JSON: ' + jsonError('{not json'),
       'user signals message key "no-separator" is not "<userId>|<source>"',

@@ -122,10 +122,13 @@ function shareProblem(share: unknown, userId: string, source: string): string | 
   const s = share as Partial<UserSignalsShare>;
   if (s.userId !== userId || s.source !== source)
     return `share ${JSON.stringify(s.userId)}|${JSON.stringify(s.source)} differs from its key "${userId}|${source}"`;
-  for (const field of RECORD_FIELDS) {
-    const value = s[field];
-    if (typeof value !== 'object' || value === null || Array.isArray(value))
-      return `share has no ${field} object`;
-  }
+  for (const field of RECORD_FIELDS) if (!isRecord(s[field])) return `share has no ${field} object`;
+  // Shares published before blocks existed have none.
+  if (s.blockedSellers !== undefined && !isRecord(s.blockedSellers))
+    return 'share has a blockedSellers that is not an object';
   return null;
+}
+
+function isRecord(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -16,6 +16,8 @@ export interface UserSignals {
   userId: string;
   followedSellers: string[];
   followedCategories: string[];
+  /** Sellers the user blocked (the newest block or unblock wins): the feed leaves their streams out. */
+  blockedSellers: string[];
   /** Decayed engagement per seller and per category, as of `asOf` (epoch ms); largest first. */
   sellerAffinity: Record<string, number>;
   categoryAffinity: Record<string, number>;
@@ -52,6 +54,11 @@ export interface UserSignalsShare {
   source: string;
   followedSellers: Record<string, FollowState>;
   followedCategories: Record<string, FollowState>;
+  /**
+   * Blocks toggle as follows do (`following` is true while blocked), newest change wins. Absent in shares
+   * published before blocks existed.
+   */
+  blockedSellers?: Record<string, FollowState>;
   /** Engagement per seller and per category: the sum of `streams` by their seller and categories. */
   sellerScores: Record<string, DecayedScore>;
   categoryScores: Record<string, DecayedScore>;
@@ -72,6 +79,7 @@ export interface StreamEngagement extends DecayedScore {
 interface Share {
   follows: Map<string, FollowState>;
   categories: Map<string, FollowState>;
+  blocks: Map<string, FollowState>;
   streams: Map<string, StreamEngagement>;
   offsets: Record<string, number>;
 }
@@ -96,8 +104,8 @@ const MAX_STREAMS_PER_AFFINITY = 4;
 export const LOCAL_SOURCE = 'local';
 
 /**
- * Per-user signals for personalization: followed sellers and categories (the newest follow or unfollow
- * wins, whatever the arrival order) and engagement per seller and category with exponential time decay.
+ * Per-user signals for personalization: followed sellers and categories and blocked sellers (the newest
+ * follow or unfollow, block or unblock wins, whatever the arrival order) and engagement per seller and category with exponential time decay.
  * Kept as shares by source (see UserSignalsShare), so what one ingestor holds can be published, restored
  * and handed over with the partitions it comes from.
  */
@@ -127,7 +135,9 @@ export class UserSignalsStore {
       event.type === EventType.UserFollowedSeller ||
       event.type === EventType.UserUnfollowedSeller ||
       event.type === EventType.UserFollowedCategory ||
-      event.type === EventType.UserUnfollowedCategory;
+      event.type === EventType.UserUnfollowedCategory ||
+      event.type === EventType.UserBlockedSeller ||
+      event.type === EventType.UserUnblockedSeller;
     if (!isFollow && !(weight && 'livestreamId' in event)) return;
     const source = origin ? userSignalsSourceOf(origin) : LOCAL_SOURCE;
     const share = this.share(event.userId, source);
@@ -150,6 +160,10 @@ export class UserSignalsStore {
           event.type === EventType.UserFollowedCategory,
           at,
         );
+        return;
+      case EventType.UserBlockedSeller:
+      case EventType.UserUnblockedSeller:
+        setIfNewer(share.blocks, event.sellerId, event.type === EventType.UserBlockedSeller, at);
         return;
       default:
         if ('livestreamId' in event) this.bump(share.streams, event.livestreamId, weight!, at);
@@ -195,6 +209,7 @@ export class UserSignalsStore {
     shares.set(record.source, {
       follows: new Map(Object.entries(record.followedSellers)),
       categories: new Map(Object.entries(record.followedCategories)),
+      blocks: new Map(Object.entries(record.blockedSellers ?? {})),
       streams: new Map(Object.entries(record.streams).map(([id, e]) => [id, { ...e }])),
       offsets: { ...record.offsets },
     });
@@ -227,6 +242,7 @@ export class UserSignalsStore {
       share = {
         follows: new Map(),
         categories: new Map(),
+        blocks: new Map(),
         streams: new Map(),
         offsets: {},
       };
@@ -295,6 +311,7 @@ export class UserSignalsStore {
       source,
       followedSellers: Object.fromEntries(share.follows),
       followedCategories: Object.fromEntries(share.categories),
+      blockedSellers: Object.fromEntries(share.blocks),
       sellerScores: Object.fromEntries(sellers),
       categoryScores: Object.fromEntries(categories),
       streams: Object.fromEntries(
@@ -317,10 +334,10 @@ export function mergeUserSignals(
 ): UserSignals {
   const halfLifeMs = options.halfLifeMs ?? 3_600_000;
   const maxAffinities = options.maxAffinities ?? 50;
-  const newest = (pick: (share: UserSignalsShare) => Record<string, FollowState>) => {
+  const newest = (pick: (share: UserSignalsShare) => Record<string, FollowState> | undefined) => {
     const merged = new Map<string, FollowState>();
     for (const share of shares)
-      for (const [id, state] of Object.entries(pick(share)))
+      for (const [id, state] of Object.entries(pick(share) ?? {}))
         setIfNewer(merged, id, state.following, state.at);
     return [...merged]
       .filter(([, f]) => f.following)
@@ -343,6 +360,7 @@ export function mergeUserSignals(
     userId,
     followedSellers: newest((s) => s.followedSellers),
     followedCategories: newest((s) => s.followedCategories),
+    blockedSellers: newest((s) => s.blockedSellers),
     sellerAffinity: summed((s) => s.sellerScores),
     categoryAffinity: summed((s) => s.categoryScores),
     asOf: now,

@@ -178,7 +178,7 @@ export class FeedService implements OnApplicationBootstrap, OnApplicationShutdow
     await this.sqlStore?.close();
   }
 
-  /** What feed-api knows of a user: follows and decayed affinities from the user signals. */
+  /** What feed-api knows of a user: follows, blocks and decayed affinities from the user signals. */
   userOf(userId: string): FeedUser {
     const signals = this.marketplace.userSignals(userId);
     const categoryAffinities: Record<string, number> = {};
@@ -192,6 +192,7 @@ export class FeedService implements OnApplicationBootstrap, OnApplicationShutdow
       followedSellers: signals.followedSellers,
       categoryAffinities,
       embedding: this.tasteOf(signals.followedSellers),
+      blockedSellers: signals.blockedSellers,
     };
   }
 

@@ -29,6 +29,31 @@ export class UserUnfollowedSellerEvent extends UserScopedEvent {
   override payload!: EmptyPayload;
 }
 
+/** The user asked not to see this seller: the feed leaves out the seller's streams until an unblock. */
+export class UserBlockedSellerEvent extends UserScopedEvent {
+  @Equals(EventType.UserBlockedSeller)
+  type!: typeof EventType.UserBlockedSeller;
+
+  @IsUUID()
+  sellerId!: string;
+
+  @ValidateNested()
+  @Type(() => EmptyPayload)
+  override payload!: EmptyPayload;
+}
+
+export class UserUnblockedSellerEvent extends UserScopedEvent {
+  @Equals(EventType.UserUnblockedSeller)
+  type!: typeof EventType.UserUnblockedSeller;
+
+  @IsUUID()
+  sellerId!: string;
+
+  @ValidateNested()
+  @Type(() => EmptyPayload)
+  override payload!: EmptyPayload;
+}
+
 export class CategoryPayload {
   @IsCategoryId()
   categoryId!: string;

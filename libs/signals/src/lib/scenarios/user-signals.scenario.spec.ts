@@ -29,6 +29,7 @@ describe('user signals', () => {
       userId: USER,
       followedSellers: [],
       followedCategories: [EXAMPLE_EVENTS[EventType.UserFollowedCategory].payload.categoryId],
+      blockedSellers: [],
       sellerAffinity: { [SELLER]: 4 },
       categoryAffinity: { collectibles: 4, 'trading-cards': 4 },
       asOf: Date.parse(at(100)),
@@ -38,6 +39,39 @@ describe('user signals', () => {
   it('halves engagement after one half-life of event time', () => {
     sut.ingest([chatAt(3_700, '00000000-0000-4000-8000-000000000abc')]);
     expect(sut.userSignals(USER).sellerAffinity).toEqual({ [SELLER]: 2 });
+  });
+});
+
+// Scenario: a user blocks a seller, unblocks and blocks again, the events arriving out of order; a share
+// published before blocks existed (no blockedSellers) still merges.
+describe('blocked sellers', () => {
+  const block = (
+    seconds: number,
+    type: typeof EventType.UserBlockedSeller | typeof EventType.UserUnblockedSeller,
+  ) => makeEvent(type, { occurredAt: at(seconds), userId: USER, sellerId: SELLER }) as MarketplaceEvent;
+
+  it('keeps the newest block or unblock, whatever the arrival order', () => {
+    const sut = new SignalPipeline({ allowedLatenessMs: 3_600_000 });
+    sut.ingest([block(30, EventType.UserBlockedSeller), block(10, EventType.UserBlockedSeller)]);
+    sut.ingest([block(20, EventType.UserUnblockedSeller)]);
+    expect(sut.userSignals(USER).blockedSellers).toEqual([SELLER]);
+
+    sut.ingest([block(40, EventType.UserUnblockedSeller)]);
+    expect(sut.userSignals(USER).blockedSellers).toEqual([]);
+    // A block is not a follow, and a follow does not lift a block.
+    sut.ingest([follow(50, EventType.UserFollowedSeller), block(60, EventType.UserBlockedSeller)]);
+    expect(sut.userSignals(USER)).toMatchObject({ followedSellers: [SELLER], blockedSellers: [SELLER] });
+  });
+
+  it('publishes blocks in the share and reads shares that have none', () => {
+    const sut = new SignalPipeline({ allowedLatenessMs: 3_600_000 });
+    sut.ingest([block(10, EventType.UserBlockedSeller)]);
+    const [share] = sut.takeChanges().userSignals;
+    expect(share!.blockedSellers).toEqual({ [SELLER]: { following: true, at: Date.parse(at(10)) } });
+
+    const { blockedSellers: _, ...before } = share!;
+    expect(mergeUserSignals(USER, [before], Date.parse(at(10))).blockedSellers).toEqual([]);
+    expect(mergeUserSignals(USER, [before, share!], Date.parse(at(10))).blockedSellers).toEqual([SELLER]);
   });
 });
 
