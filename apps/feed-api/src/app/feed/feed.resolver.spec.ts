@@ -276,6 +276,28 @@ describe('experiments targeted by the request’s headers', () => {
     expect(await exposuresRecorded()).toBe(2);
   });
 
+  it('explains the feed as a targeted viewer gets it, from the same values as query parameters', async () => {
+    const explain = (query: string) =>
+      app.inject({ method: 'GET', url: `/internal/explain?userId=user-in-de${query}` });
+    const assignments = async (query: string) =>
+      (await explain(query))
+        .json<{ experiments: { assignments: Array<{ experiment: string }> } }>()
+        .experiments.assignments.map((a) => a.experiment);
+
+    expect(await assignments('')).toEqual([]);
+    expect(await assignments('&country=de&platform=iOS&appVersion=4.12.0')).toEqual(['home-feed-order']);
+    const refused = await explain('&country=Germany&platform=palm&appVersion=1&appVersion=2');
+    expect(refused.statusCode).toBe(400);
+    expect(refused.json().message).toBe('appVersion: give each at most once');
+    const malformed = await explain('&country=Germany&platform=palm');
+    expect([malformed.statusCode, malformed.json().message]).toEqual([
+      400,
+      'country must be two letters (an ISO 3166-1 alpha-2 country code); platform must be one of ios, android, web',
+    ]);
+    // Explaining logs no exposure.
+    expect(await exposuresRecorded()).toBe(2);
+  });
+
   it('refuses malformed targeting headers, naming each', async () => {
     const answer = await homeFeed({
       'x-crest-country': 'Germany',

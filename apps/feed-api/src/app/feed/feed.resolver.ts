@@ -5,6 +5,7 @@ import { GraphQLError } from 'graphql';
 import { Carousel, CarouselConnection, LivestreamCard, LivestreamCardConnection } from './feed.models';
 import { type FeedPage, FeedService, type FeedTargeting, UnknownCarouselError } from './feed.service';
 import { type FeedCursorState, InvalidCursorError } from './feed-cursor';
+import { parseTargeting } from './feed-targeting';
 
 export const MAX_CAROUSELS_PER_PAGE = 10;
 export const MAX_ITEMS_PER_PAGE = 50;
@@ -20,7 +21,6 @@ export const TARGETING_HEADERS = {
   platform: 'x-crest-platform',
   appVersion: 'x-crest-app-version',
 } as const;
-const PLATFORMS = ['ios', 'android', 'web'] as const;
 
 interface GraphQLContext {
   req?: { headers: Record<string, string | string[] | undefined> };
@@ -131,32 +131,11 @@ function headerOf(context: GraphQLContext, name: string): string | undefined {
 
 /** The targeting headers, each checked: a bad one is refused by name rather than silently untargeted. */
 function targetingOf(context: GraphQLContext): FeedTargeting {
-  const read = (name: string) => headerOf(context, name);
-  const targeting: FeedTargeting = {};
-  const problems: string[] = [];
-  const sessionId = read(TARGETING_HEADERS.sessionId);
-  if (sessionId !== undefined) {
-    if (/^[\w.:-]{1,128}$/.test(sessionId)) targeting.sessionId = sessionId;
-    else problems.push(`${TARGETING_HEADERS.sessionId} must be 1-128 letters, digits or . _ : -`);
-  }
-  const country = read(TARGETING_HEADERS.country);
-  if (country !== undefined) {
-    if (/^[A-Za-z]{2}$/.test(country)) targeting.country = country.toUpperCase();
-    else
-      problems.push(`${TARGETING_HEADERS.country} must be two letters (an ISO 3166-1 alpha-2 country code)`);
-  }
-  const platform = read(TARGETING_HEADERS.platform);
-  if (platform !== undefined) {
-    const known = PLATFORMS.find((p) => p === platform.toLowerCase());
-    if (known) targeting.platform = known;
-    else problems.push(`${TARGETING_HEADERS.platform} must be one of ${PLATFORMS.join(', ')}`);
-  }
-  const appVersion = read(TARGETING_HEADERS.appVersion);
-  if (appVersion !== undefined) {
-    if (/^\d{1,6}(\.\d{1,6}){0,3}([-+][0-9A-Za-z.-]{1,32})?$/.test(appVersion))
-      targeting.appVersion = appVersion;
-    else problems.push(`${TARGETING_HEADERS.appVersion} must be a version such as 4.12.0`);
-  }
+  const fields = Object.keys(TARGETING_HEADERS) as (keyof typeof TARGETING_HEADERS)[];
+  const { targeting, problems } = parseTargeting(
+    Object.fromEntries(fields.map((field) => [field, headerOf(context, TARGETING_HEADERS[field])])),
+    (field) => TARGETING_HEADERS[field],
+  );
   if (problems.length > 0)
     throw new GraphQLError(`invalid targeting headers: ${problems.join('; ')}`, {
       extensions: { code: 'BAD_USER_INPUT' },

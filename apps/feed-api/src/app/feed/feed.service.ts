@@ -263,10 +263,14 @@ export class FeedService implements OnApplicationBootstrap, OnApplicationShutdow
    * `forcedVariations` (experiment key -> variation index) shows a variation the targeting would not give,
    * e.g. one an experiment gives by country; nothing is logged as an exposure.
    */
-  async explain(userId: string, forcedVariations: Record<string, number> = {}): Promise<HomeFeedExplanation> {
+  async explain(
+    userId: string,
+    forcedVariations: Record<string, number> = {},
+    targeting: FeedTargeting = {},
+  ): Promise<HomeFeedExplanation> {
     const user = this.userOf(userId);
     const experiments = this.experiments.forRequest(
-      { userId, newUser: user.newUser },
+      { ...targeting, userId, newUser: user.newUser },
       { forcedVariations, trackExposures: false },
     );
     const { config, source } = experiments.feedConfig();

@@ -3,6 +3,7 @@ import { type HomeFeedExplanation } from '@crest/feed';
 import { BadRequestException, Controller, Get, Query, UseGuards } from '@nestjs/common';
 
 import { FeedService } from './feed.service';
+import { parseTargeting, type RawTargeting } from './feed-targeting';
 import { OpsGuard } from './ops.guard';
 
 /**
@@ -17,16 +18,32 @@ export class OpsController {
   /**
    * `?userId=<id>&force=<experimentKey>:<variationIndex>`: the user's home feed with every candidate
    * explained; `force` may repeat or be comma-separated, and must name an experiment and variation in force.
+   * `country`, `platform` and `appVersion` target it as homeFeed's `x-crest-*` headers do (same checks), so
+   * an experiment targeted at them is explained as those viewers get it.
    */
   @Get('explain')
-  explain(@Query('userId') userId: unknown, @Query('force') force: unknown): Promise<HomeFeedExplanation> {
+  explain(
+    @Query('userId') userId: unknown,
+    @Query('force') force: unknown,
+    @Query('country') country: unknown,
+    @Query('platform') platform: unknown,
+    @Query('appVersion') appVersion: unknown,
+  ): Promise<HomeFeedExplanation> {
     if (typeof userId !== 'string' || userId.length < 1 || userId.length > 128)
       throw new BadRequestException(
         `userId is required, once, 1 to 128 characters (got ${describe(userId)})`,
       );
+    const raw = { country, platform, appVersion };
+    const repeated = Object.entries(raw).filter(
+      ([, value]) => value !== undefined && typeof value !== 'string',
+    );
+    if (repeated.length > 0)
+      throw new BadRequestException(`${repeated.map(([name]) => name).join(', ')}: give each at most once`);
+    const { targeting, problems } = parseTargeting(raw as RawTargeting, (field) => field);
+    if (problems.length > 0) throw new BadRequestException(problems.join('; '));
     const forced = parseForcedVariations(force);
     this.checkForcedVariations(forced);
-    return this.feed.explain(userId, forced);
+    return this.feed.explain(userId, forced, targeting);
   }
 
   @Get('experiments')
