@@ -105,7 +105,8 @@ export const LOCAL_SOURCE = 'local';
 
 /**
  * Per-user signals for personalization: followed sellers and categories and blocked sellers (the newest
- * follow or unfollow, block or unblock wins, whatever the arrival order) and engagement per seller and category with exponential time decay.
+ * follow or unfollow, block or unblock wins, whatever the arrival order) and engagement per seller and
+ * category with exponential time decay.
  * Kept as shares by source (see UserSignalsShare), so what one ingestor holds can be published, restored
  * and handed over with the partitions it comes from.
  */
