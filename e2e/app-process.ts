@@ -94,7 +94,10 @@ export class AppProcess {
     if (this.gone) return;
     const exited = new Promise((resolve) => this.child.once('exit', resolve));
     this.child.kill('SIGTERM');
-    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 10_000))]);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([exited, new Promise((resolve) => (timer = setTimeout(resolve, 10_000)))]);
+    // A pending timer would hold Jest open for 10 s after the suite.
+    clearTimeout(timer);
     if (!this.gone) await this.kill();
   }
 

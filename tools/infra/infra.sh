@@ -7,7 +7,9 @@
 #   tools/infra/infra.sh status   # say what is running
 #
 # Ports and places come from the environment (defaults in brackets): KAFKA_PORT [9092],
-# KAFKA_CONTROLLER_PORT [9093], ES_PORT [9200], ES_TRANSPORT_PORT [9300], CREST_INFRA_DIR (data, logs,
+# KAFKA_CONTROLLER_PORT [9093], KAFKA_PROXIED_PORT [9094] and KAFKA_OUTAGE_PROXY_PORT [9095] (a second
+# listener that advertises the proxy port, so a test's TCP proxy on that port can cut a client off from the
+# broker: e2e/reliability/exposures-outage), ES_PORT [9200], ES_TRANSPORT_PORT [9300], CREST_INFRA_DIR (data, logs,
 # pids) [$TMPDIR/crest-infra], CREST_INFRA_CACHE (unpacked servers) [/var/cache/crest-infra as root,
 # ~/.cache/crest-infra otherwise]. CREST_INFRA=docker uses docker/docker-compose.yml instead, where a Docker
 # engine runs.
@@ -18,6 +20,8 @@ ES_VERSION=8.19.21
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 KAFKA_PORT="${KAFKA_PORT:-9092}"
 KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-9093}"
+KAFKA_PROXIED_PORT="${KAFKA_PROXIED_PORT:-9094}"
+KAFKA_OUTAGE_PROXY_PORT="${KAFKA_OUTAGE_PROXY_PORT:-9095}"
 ES_PORT="${ES_PORT:-9200}"
 ES_TRANSPORT_PORT="${ES_TRANSPORT_PORT:-9300}"
 STATE="${CREST_INFRA_DIR:-${TMPDIR:-/tmp}/crest-infra}"
@@ -78,10 +82,10 @@ start_kafka() {
 process.roles=broker,controller
 node.id=1
 controller.quorum.bootstrap.servers=127.0.0.1:${KAFKA_CONTROLLER_PORT}
-listeners=PLAINTEXT://127.0.0.1:${KAFKA_PORT},CONTROLLER://127.0.0.1:${KAFKA_CONTROLLER_PORT}
-advertised.listeners=PLAINTEXT://127.0.0.1:${KAFKA_PORT}
+listeners=PLAINTEXT://127.0.0.1:${KAFKA_PORT},CONTROLLER://127.0.0.1:${KAFKA_CONTROLLER_PORT},PROXIED://127.0.0.1:${KAFKA_PROXIED_PORT}
+advertised.listeners=PLAINTEXT://127.0.0.1:${KAFKA_PORT},PROXIED://127.0.0.1:${KAFKA_OUTAGE_PROXY_PORT}
 controller.listener.names=CONTROLLER
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,PROXIED:PLAINTEXT
 inter.broker.listener.name=PLAINTEXT
 log.dirs=${dir}/data
 num.partitions=6

@@ -117,6 +117,23 @@ export class FeedApiConfig extends BaseAppConfig {
   @IsString()
   GROWTHBOOK_CACHE_FILE = join(tmpdir(), 'crest-feed-api-growthbook.json');
 
+  /**
+   * Experiment exposures waiting while Kafka is unreachable, besides the batch whose publish is retrying;
+   * past it the oldest are dropped and counted (`crest_exposures_dropped_total`). Each takes ~200 bytes.
+   */
+  @Type(() => Number)
+  @IsInt({ message: 'EXPOSURES_MAX_BUFFERED must be an integer' })
+  @Min(1)
+  @Max(10_000_000)
+  EXPOSURES_MAX_BUFFERED = 10_000;
+
+  /** How often buffered exposures are published to `discovery.exposures.v1`. */
+  @Type(() => Number)
+  @IsInt({ message: 'EXPOSURES_FLUSH_INTERVAL_MS must be an integer' })
+  @Min(10)
+  @Max(60_000)
+  EXPOSURES_FLUSH_INTERVAL_MS = 1_000;
+
   /** `homeFeed`/`carousel` requests per second per client (user id header, else IP); 0 turns it off. */
   @Type(() => Number)
   @IsInt({ message: 'RATE_LIMIT_PER_SECOND must be an integer' })

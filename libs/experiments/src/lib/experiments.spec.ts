@@ -378,4 +378,21 @@ describe('ExposureLog', () => {
     await sut.close();
     await bus.close();
   });
+
+  it('counts a batch whose publish is still retrying as buffered, and keeps it if the publish fails', async () => {
+    let fail!: (error: Error) => void;
+    const hanging = {
+      publish: () => new Promise<void>((_, reject) => (fail = reject)),
+    } as unknown as InProcessEventBus;
+    const sut = new ExposureLog(hanging, { maxBuffered: 10, flushIntervalMs: 60_000 });
+    for (let i = 0; i < 2; i++)
+      sut.record({ experiment: 'e', variation: '0', userId: `u${i}`, sessionId: 's' });
+    const flushed = sut.flush();
+    sut.record({ experiment: 'e', variation: '0', userId: 'u2', sessionId: 's' });
+    expect(sut.stats.buffered).toBe(3);
+
+    fail(new Error('request timed out'));
+    await flushed;
+    expect(sut.stats).toMatchObject({ buffered: 3, published: 0, dropped: 0, publishFailures: 1 });
+  });
 });

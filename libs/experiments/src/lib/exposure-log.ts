@@ -48,6 +48,8 @@ export class ExposureLog {
   private readonly topic: string;
   private readonly clock: () => number;
   private readonly logger?: ExposureLogOptions['logger'];
+  /** Exposures in the publish under way: still held (a publish can retry for seconds while Kafka is away). */
+  private publishing = 0;
   /** Failed flushes in a row: the current outage's length. */
   private failingFlushes = 0;
   readonly stats: ExposureLogStats = {
@@ -86,7 +88,7 @@ export class ExposureLog {
       this.buffer.splice(0, excess);
       this.stats.dropped += excess;
     }
-    this.stats.buffered = this.buffer.length;
+    this.stats.buffered = this.buffer.length + this.publishing;
   }
 
   /** Publishes what is buffered; on failure it stays buffered for the next flush. */
@@ -104,6 +106,7 @@ export class ExposureLog {
     if (this.buffer.length === 0) return;
     const batch = this.buffer;
     this.buffer = [];
+    this.publishing = batch.length;
     try {
       await this.bus.publish(
         batch.map((exposure) => ({
@@ -131,6 +134,8 @@ export class ExposureLog {
         this.buffer.splice(0, excess);
         this.stats.dropped += excess;
       }
+    } finally {
+      this.publishing = 0;
     }
     this.stats.buffered = this.buffer.length;
   }

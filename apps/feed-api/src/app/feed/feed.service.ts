@@ -130,6 +130,8 @@ export class FeedService implements OnApplicationBootstrap, OnApplicationShutdow
     this.cursors = new FeedCursors(config.FEED_SECRET, { ttlMs: config.CURSOR_TTL_SECONDS * 1_000 });
     this.exposures = new ExposureLog(bus, {
       topic: EXPOSURES_TOPIC,
+      maxBuffered: config.EXPOSURES_MAX_BUFFERED,
+      flushIntervalMs: config.EXPOSURES_FLUSH_INTERVAL_MS,
       logger: { log: (m) => this.logger.log(m), warn: (m) => this.logger.warn(m) },
     });
     registerExposureMetrics(this.metrics.registry, this.exposures.stats);
