@@ -288,7 +288,7 @@ describe('migrations 0006 and 0007 (minute rollups partitioned by minute, then a
          VALUES ('s1', '2026-11-24T12:29:00Z', 'chat.sent', 7, 3, 0), ('s1', '2026-11-24T12:30:00Z', 'bid.placed', 2, 2, 900),
                 ('s1', '2026-11-24T12:31:00Z', 'stream.raided', 1, 1, 0)`,
       );
-      expect(await store.migrate()).toEqual([6, 7]);
+      expect(await store.migrate(loadMigrations().filter((m) => m.version <= 7))).toEqual([6, 7]);
 
       const sink = new PullModelEventSink(store, HOURLY);
       await sink.maintain(Date.parse('2026-11-24T12:30:00Z'));

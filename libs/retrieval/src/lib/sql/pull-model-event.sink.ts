@@ -287,7 +287,7 @@ const ROLLUP_ACTIONS = ALL_EVENT_TYPES.filter(
  * Tables whose rows are updated in place (upserted docs and follows), so they hold dead versions; so do the
  * minute rollups' partitions (counters).
  */
-const UPDATED_IN_PLACE = ['livestreams', 'live_sellers', 'user_follows', 'seller_features'];
+const UPDATED_IN_PLACE = ['livestreams', 'live_sellers', 'live_scores', 'user_follows', 'seller_features'];
 
 /** A partition length option (whole minutes, default 60) in ms. */
 function partitionMsOf(option: string, minutes = 60): number {

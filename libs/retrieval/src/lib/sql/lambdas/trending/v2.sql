@@ -3,7 +3,8 @@
 -- and Elasticsearch have no rollups, so a carousel points at this version with lambdaVersion 2 on sql.
 -- Entries only add to trending@1's score, so the top rows are among trending@1's top rows (read off its
 -- index) and the streams with entries: only those are scored, not every live stream. Their rollups are
--- read from the giveaway.entered partitions only (migration 0007). The entries are
+-- read from the giveaway.entered partitions only (migration 0007), and the streams with entries are scored
+-- off live_scores, the narrow copy of the live streams' scoring columns (0008). The entries are
 -- materialized and joined by hash: the planner takes the current minute's rollups (past its statistics)
 -- for one row, and its nested loops over them cost ~35 ms at 600 streams with entries. The window is the
 -- request's (:now_ms, epoch ms): minute (now_ms / 60000) - 1 onwards, in integer arithmetic and
@@ -29,8 +30,11 @@ scored AS (
    ORDER BY e.base DESC, e.livestream_id COLLATE "C"
    LIMIT CAST(:result_limit AS integer))
   UNION ALL
-  SELECT e.livestream_id, e.base, g.entries
-  FROM giveaway_entries g JOIN eligible e ON e.livestream_id = g.livestream_id
+  SELECT s.livestream_id, s.base, g.entries
+  FROM giveaway_entries g JOIN live_scores s ON s.livestream_id = g.livestream_id
+  WHERE s.momentum >= CAST(:min_momentum AS real)
+    AND s.current_viewers >= CAST(:min_viewers AS integer)
+    AND NOT (s.livestream_id = ANY (ARRAY(SELECT jsonb_array_elements_text(CAST(:excluded_ids AS jsonb)))))
 ),
 top AS (
   -- A top row with entries appears twice; entries are never negative, so its larger score is the one.

@@ -4,7 +4,7 @@ import { type LivestreamDoc } from '@crest/signals';
 
 import { livestreamDocFixture } from '../retriever.contract';
 import { SqlDocSink } from './sql-doc.sink';
-import { SqlStore } from './sql-store';
+import { loadMigrations, SqlStore } from './sql-store';
 
 const databaseUrl = process.env['PULL_MODEL_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
@@ -22,7 +22,14 @@ interface SellerRow {
   live_streams: number;
 }
 
-describe('live_sellers, kept by the livestreams triggers', () => {
+interface ScoreRow {
+  livestream_id: string;
+  base: number;
+  momentum: number;
+  current_viewers: number;
+}
+
+describe('live_sellers and live_scores, kept by the livestreams triggers', () => {
   const store = new SqlStore({
     connectionString: databaseUrl,
     schema: `crest_live_sellers_${randomUUID().slice(0, 8)}`,
@@ -47,6 +54,20 @@ describe('live_sellers, kept by the livestreams triggers', () => {
   const held = async () =>
     (await store.pool.query<SellerRow>('SELECT seller_id, live_streams FROM live_sellers ORDER BY seller_id'))
       .rows;
+  /** What live_scores must hold: each live stream's scoring columns, as trending@1 computes its score. */
+  const expectedScores = async () =>
+    (
+      await store.pool.query<ScoreRow>(
+        `SELECT livestream_id, momentum + hotness * CAST(0.0001 AS real) AS base, momentum, current_viewers
+         FROM livestreams WHERE status = 'live' ORDER BY livestream_id`,
+      )
+    ).rows;
+  const heldScores = async () =>
+    (
+      await store.pool.query<ScoreRow>(
+        'SELECT livestream_id, base, momentum, current_viewers FROM live_scores ORDER BY livestream_id',
+      )
+    ).rows;
 
   const embeddings = [[1, 0, 0, 0], [0, 1, 0, 0], [0.5, 0.5, 0, 0], [0, 0, 0, 0], null];
   const docOf = (next: () => number, id: number, version: number): LivestreamDoc =>
@@ -55,10 +76,14 @@ describe('live_sellers, kept by the livestreams triggers', () => {
       version,
       sellerId: `seller-${Math.floor(next() * 6)}`,
       status: next() < 0.7 ? 'live' : 'ended',
+      // Often unchanged from the stream's previous doc, so updates that leave the scores alone occur too.
+      momentum: Math.floor(next() * 3),
+      hotness: Math.floor(next() * 3) * 100,
+      currentViewers: Math.floor(next() * 3),
       seller: { score: 0.5, embedding: embeddings[Math.floor(next() * embeddings.length)]! },
     });
 
-  it('counts each seller’s live streams through inserts, updates, status changes and deletions', async () => {
+  it('counts each seller’s live streams and copies each live stream’s scores through inserts, updates, status changes and deletions', async () => {
     const next = random(7);
     let version = 1;
     for (let round = 0; round < 40; round++) {
@@ -68,8 +93,10 @@ describe('live_sellers, kept by the livestreams triggers', () => {
       const deletions = next() < 0.3 ? [`s${Math.floor(next() * 15)}`] : [];
       await sink.write({ upserts, deletions });
       expect(await held()).toEqual(await expected());
+      expect(await heldScores()).toEqual(await expectedScores());
     }
     expect((await held()).length).toBeGreaterThan(0);
+    expect((await heldScores()).length).toBeGreaterThan(0);
   });
 
   it('keeps a seller’s newest embedding and leaves out zero vectors', async () => {
@@ -106,7 +133,7 @@ describe('live_sellers, kept by the livestreams triggers', () => {
     expect(rows.rows).toEqual([{ seller_id: 'newest', embedding: [0, 1] }]);
   });
 
-  it('stays exact with writers in parallel (seller rows are locked in one order: no deadlock)', async () => {
+  it('stays exact with writers in parallel (rows are locked in one order: no deadlock)', async () => {
     const writers = Array.from({ length: 4 }, (_, writer) => {
       const next = random(100 + writer);
       return (async () => {
@@ -122,5 +149,74 @@ describe('live_sellers, kept by the livestreams triggers', () => {
     });
     await Promise.all(writers);
     expect(await held()).toEqual(await expected());
+    expect(await heldScores()).toEqual(await expectedScores());
+  });
+});
+
+describe('migration 0008 (live_scores) on a store written before it', () => {
+  it('copies the live streams already there, and the triggers keep the copy from then on', async () => {
+    const store = new SqlStore({
+      connectionString: databaseUrl,
+      schema: `crest_live_scores_${randomUUID().slice(0, 8)}`,
+    });
+    const sink = new SqlDocSink(store);
+    try {
+      await store.migrate(loadMigrations().filter((m) => m.version < 8));
+      await sink.write({
+        upserts: [
+          livestreamDocFixture({
+            livestreamId: 'a',
+            version: 1,
+            status: 'live',
+            momentum: 2,
+            hotness: 300,
+            currentViewers: 5,
+          }),
+          livestreamDocFixture({
+            livestreamId: 'b',
+            version: 1,
+            status: 'ended',
+            momentum: 1,
+            hotness: 0,
+            currentViewers: 0,
+          }),
+        ],
+        deletions: [],
+      });
+      expect(await store.migrate()).toEqual([8]);
+      const scores = async () =>
+        (
+          await store.pool.query(
+            'SELECT livestream_id, base, momentum, current_viewers FROM live_scores ORDER BY 1',
+          )
+        ).rows;
+      expect(await scores()).toEqual([{ livestream_id: 'a', base: 2.03, momentum: 2, current_viewers: 5 }]);
+
+      await sink.write({
+        upserts: [
+          livestreamDocFixture({
+            livestreamId: 'a',
+            version: 2,
+            status: 'ended',
+            momentum: 2,
+            hotness: 300,
+            currentViewers: 5,
+          }),
+          livestreamDocFixture({
+            livestreamId: 'b',
+            version: 2,
+            status: 'live',
+            momentum: 1,
+            hotness: 0,
+            currentViewers: 9,
+          }),
+        ],
+        deletions: [],
+      });
+      expect(await scores()).toEqual([{ livestream_id: 'b', base: 1, momentum: 1, current_viewers: 9 }]);
+    } finally {
+      await store.dropSchema();
+      await store.close();
+    }
   });
 });
