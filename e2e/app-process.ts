@@ -62,15 +62,19 @@ export class AppProcess {
     return (await response.json()) as T;
   }
 
+  /** The app's Prometheus /metrics, as text. */
+  async metrics(): Promise<string> {
+    return fetch(`${this.url}/metrics`).then((r) => r.text());
+  }
+
   /** The first number `pattern` (one capture group) finds in the app's Prometheus /metrics; 0 if absent. */
   async metric(pattern: RegExp): Promise<number> {
-    const metrics = await fetch(`${this.url}/metrics`).then((r) => r.text());
-    return Number(pattern.exec(metrics)?.[1] ?? 0);
+    return Number(pattern.exec(await this.metrics())?.[1] ?? 0);
   }
 
   /** True when the ingestor reports lag for its partitions and every one is 0 (for `eventually`). */
   async ingestCaughtUp(): Promise<true | undefined> {
-    const metrics = await fetch(`${this.url}/metrics`).then((r) => r.text());
+    const metrics = await this.metrics();
     const lags = [...metrics.matchAll(/^crest_ingest_consumer_lag\{[^}]*\} (\d+)$/gm)].map((m) =>
       Number(m[1]),
     );

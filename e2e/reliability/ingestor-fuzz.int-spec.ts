@@ -110,8 +110,19 @@ describe('event-ingestor fuzzed with malformed events on real Kafka', () => {
       // Other suites' events on these topics may be minutes newer than these; none of these may be late.
       ALLOWED_LATENESS_MS: '3600000',
     });
-    const started = Date.now();
+    let started = Date.now();
     try {
+      // The topics may hold other suites' messages, which this new group reads first: the ingestor's own
+      // counts are compared from the moment it has caught up on them (e2e suites run one at a time, so
+      // nothing else publishes to these topics meanwhile).
+      await eventually(
+        'the ingestor to catch up on what the topics held before this run',
+        () => ingestor!.ingestCaughtUp(),
+        180_000,
+        500,
+      );
+      const countedBefore = await ingestAccount(ingestor);
+      started = Date.now();
       for (let i = 0; i < messages.length; i += 2_000) await bus.publish(messages.slice(i, i + 2_000));
       await eventually(
         `${MALFORMED} dead letters (${deadLetters.length} so far)`,
@@ -187,11 +198,28 @@ describe('event-ingestor fuzzed with malformed events on real Kafka', () => {
       // Still up and caught up: ready, and no lag left on any marketplace partition.
       expect(await ingestor.get<{ ready: boolean }>('/ready')).toMatchObject({ ready: true });
       await eventually('the ingestor to have no lag', () => ingestor!.ingestCaughtUp(), 30_000, 500);
+
+      // The ingestor's own account: valid in = processed, bad in = dead-lettered (by code), exactly.
+      const countedAfter = await ingestAccount(ingestor);
+      const sent = { deadLettered: {} as Record<string, number> };
+      for (const item of malformed)
+        sent.deadLettered[item.expectedCode] = (sent.deadLettered[item.expectedCode] ?? 0) + 1;
+      expect({
+        applied: countedAfter.applied - countedBefore.applied,
+        late: countedAfter.late - countedBefore.late,
+        duplicates: countedAfter.duplicates - countedBefore.duplicates,
+        deadLettered: Object.fromEntries(
+          Object.entries(countedAfter.deadLettered)
+            .map(([code, n]) => [code, n - (countedBefore.deadLettered[code] ?? 0)] as const)
+            .filter(([, n]) => n > 0),
+        ),
+      }).toEqual({ applied: valid.length, late: 0, duplicates: 0, deadLettered: sent.deadLettered });
       process.stdout.write(
         `fuzz test: ${messages.length} messages (${valid.length} valid, ${MALFORMED} malformed of ` +
           `${new Set(malformed.map((m) => m.defect)).size} kinds, ${new Set(malformed.map((m) => m.expectedCode)).size} codes); ` +
           `all dead-lettered exactly once in ${deadLetteredIn} ms; ${checked.length} streams' signals equal ` +
-          `the recount of their ${countedEvents} valid events; ${expected.size - checked.length} ended streams left\n`,
+          `the recount of their ${countedEvents} valid events; ${expected.size - checked.length} ended streams left; ` +
+          `the ingestor counted ${valid.length} applied, 0 late, 0 duplicate and ${MALFORMED} dead-lettered\n`,
       );
     } catch (error) {
       process.stderr.write(`ingestor output:\n${ingestor.log.slice(-5_000)}\n`);
@@ -205,6 +233,31 @@ describe('event-ingestor fuzzed with malformed events on real Kafka', () => {
     return { ...encodeSimulatedItem(item), headers: { [RUN_HEADER]: run, [SEQ_HEADER]: String(seq) } };
   }
 });
+
+/**
+ * What the ingestor says it consumed: decoded events folded in, dropped as late or as duplicates (together
+ * every event that decoded), and dead letters by decode error code.
+ */
+async function ingestAccount(ingestor: AppProcess): Promise<{
+  applied: number;
+  late: number;
+  duplicates: number;
+  deadLettered: Record<string, number>;
+}> {
+  const metrics = await ingestor.metrics();
+  const value = (name: string) => Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(metrics)?.[1] ?? 0);
+  const deadLettered: Record<string, number> = {};
+  for (const [, labels, count] of metrics.matchAll(/^crest_ingest_dead_lettered_total\{([^}]*)\} (\d+)$/gm)) {
+    const code = /code="([^"]*)"/.exec(labels!)![1]!;
+    deadLettered[code] = (deadLettered[code] ?? 0) + Number(count);
+  }
+  return {
+    applied: value('crest_ingest_events_applied_total'),
+    late: value('crest_ingest_late_dropped_total'),
+    duplicates: value('crest_ingest_duplicates_total'),
+    deadLettered,
+  };
+}
 
 /** A signal's 60-minute value in a doc; null (nothing seen) reads as 0. */
 const hourOf = (doc: LivestreamDoc, name: string): number => doc.signals[name]?.['60m'] ?? 0;

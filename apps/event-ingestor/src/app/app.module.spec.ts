@@ -29,6 +29,7 @@ describe('event-ingestor', () => {
     expect(metrics.headers['content-type']).toContain('text/plain');
     expect(metrics.body).toContain('crest_ingest_freshness_seconds_bucket');
     expect(metrics.body).toContain('crest_ingest_late_dropped_total 0');
+    expect(metrics.body).toContain('crest_ingest_events_applied_total 0');
     expect(metrics.body).toContain(
       'crest_ingest_consumer_lag{topic="marketplace.livestream.v1",partition="0"} 0',
     );

@@ -79,6 +79,12 @@ export class IngestMetrics {
     const counters = pipeline.counters;
     const gauge = (name: string, help: string, read: () => number) =>
       scrapeGauge(this.registry, name, help, read);
+    // applied + late + duplicates accounts for every event that decoded; dead letters for the rest.
+    gauge(
+      'crest_ingest_events_applied_total',
+      'Decoded events folded into state (user-scoped ones too), redeliveries included',
+      () => counters.applied,
+    );
     gauge(
       'crest_ingest_late_dropped_total',
       'Events dropped for arriving later than the allowed lateness',
