@@ -118,8 +118,9 @@ export class FeedApiConfig extends BaseAppConfig {
   GROWTHBOOK_CACHE_FILE = join(tmpdir(), 'crest-feed-api-growthbook.json');
 
   /**
-   * Experiment exposures waiting while Kafka is unreachable, besides the batch whose publish is retrying;
-   * past it the oldest are dropped and counted (`crest_exposures_dropped_total`). Each takes ~200 bytes.
+   * Experiment exposures waiting while Kafka is unreachable; past it the oldest are dropped and counted
+   * (`crest_exposures_dropped_total`). The batch whose publish is retrying is held besides, so up to twice
+   * this is held during an outage. Each takes ~200 bytes.
    */
   @Type(() => Number)
   @IsInt({ message: 'EXPOSURES_MAX_BUFFERED must be an integer' })

@@ -379,6 +379,30 @@ describe('ExposureLog', () => {
     await bus.close();
   });
 
+  it('publishes a large buffer in parts, and after a failure part-way sends only what had not gone out', async () => {
+    const bus = new InProcessEventBus({ defaultPartitions: 1 });
+    let calls = 0;
+    const failsSecondCall = Object.assign(Object.create(bus) as InProcessEventBus, {
+      publish: (messages: Parameters<InProcessEventBus['publish']>[0]) =>
+        ++calls === 2 ? Promise.reject(new Error('request timed out')) : bus.publish(messages),
+    });
+    const sut = new ExposureLog(failsSecondCall, { maxBuffered: 5_000, flushIntervalMs: 60_000 });
+    for (let i = 0; i < 1_200; i++)
+      sut.record({ experiment: 'e', variation: '0', userId: `u${i}`, sessionId: 's' });
+    await sut.flush();
+    expect(sut.stats).toMatchObject({ published: 500, buffered: 700, publishFailures: 1, dropped: 0 });
+    await sut.flush();
+    expect(sut.stats).toMatchObject({ published: 1_200, buffered: 0 });
+    const keys: string[] = [];
+    await bus.readRange(
+      [{ topic: EXPOSURES_TOPIC, partition: 0 }],
+      (m) => void keys.push(...m.map((x) => x.key!)),
+    );
+    expect(keys).toEqual(Array.from({ length: 1_200 }, (_, i) => `u${i}`));
+    await sut.close();
+    await bus.close();
+  });
+
   it('counts a batch whose publish is still retrying as buffered, and keeps it if the publish fails', async () => {
     let fail!: (error: Error) => void;
     const hanging = {

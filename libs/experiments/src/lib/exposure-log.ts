@@ -13,7 +13,10 @@ export interface Exposure {
 }
 
 export interface ExposureLogOptions {
-  /** Exposures waiting to be published; past it the oldest are dropped and counted. Default 10,000. */
+  /**
+   * Exposures waiting to be published; past it the oldest are dropped and counted. Default 10,000. The
+   * batch whose publish is under way is held besides, so up to twice this while Kafka is away.
+   */
   maxBuffered?: number;
   /** How often the buffer is published. Default 1,000 ms. */
   flushIntervalMs?: number;
@@ -33,6 +36,13 @@ export interface ExposureLogStats {
   publishFailures: number;
   buffered: number;
 }
+
+/**
+ * Exposures per publish call: a few hundred KB, well inside one Kafka request. A larger batch would be split
+ * into several requests by the bus, and a failure after the first would put back (and later send again)
+ * exposures that had already gone out.
+ */
+const PUBLISH_CHUNK = 500;
 
 /**
  * Publishes exposures to `discovery.exposures.v1`, once per user, experiment and session. Publishing never
@@ -106,16 +116,21 @@ export class ExposureLog {
     if (this.buffer.length === 0) return;
     const batch = this.buffer;
     this.buffer = [];
-    this.publishing = batch.length;
+    let sent = 0;
     try {
-      await this.bus.publish(
-        batch.map((exposure) => ({
-          topic: this.topic,
-          key: exposure.userId,
-          value: JSON.stringify(exposure),
-        })),
-      );
-      this.stats.published += batch.length;
+      while (sent < batch.length) {
+        this.publishing = batch.length - sent;
+        const chunk = batch.slice(sent, sent + PUBLISH_CHUNK);
+        await this.bus.publish(
+          chunk.map((exposure) => ({
+            topic: this.topic,
+            key: exposure.userId,
+            value: JSON.stringify(exposure),
+          })),
+        );
+        sent += chunk.length;
+        this.stats.published += chunk.length;
+      }
       if (this.failingFlushes > 0)
         this.logger?.log(
           `exposures: publishing to ${this.topic} again after ${this.failingFlushes} failed attempts (${this.stats.dropped} dropped since start)`,
@@ -127,8 +142,8 @@ export class ExposureLog {
         this.logger?.warn(
           `exposures: cannot publish to ${this.topic} (${(error as Error).message}); keeping up to ${this.maxBuffered} buffered (the oldest dropped past that, counted) and retrying`,
         );
-      // Back in front, in order; the bound still holds (the oldest go first).
-      this.buffer = batch.concat(this.buffer);
+      // What did not go out goes back in front, in order; the bound still holds (the oldest go first).
+      this.buffer = batch.slice(sent).concat(this.buffer);
       const excess = this.buffer.length - this.maxBuffered;
       if (excess > 0) {
         this.buffer.splice(0, excess);
