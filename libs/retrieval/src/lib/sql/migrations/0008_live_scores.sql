@@ -5,6 +5,9 @@
 -- just what it reads, one ~60-byte row per live stream (~100 pages), kept by statement-level triggers on
 -- livestreams. Its only index is the key and no update changes the key, so its updates are HOT: the
 -- fillfactor leaves them room on the page.
+-- Writers wait for this migration (it runs in one transaction): a write committed between the backfill's
+-- snapshot and the triggers' creation would otherwise be missing from the copy until its stream changes.
+LOCK TABLE livestreams IN SHARE ROW EXCLUSIVE MODE;
 CREATE TABLE live_scores (
   livestream_id   text PRIMARY KEY,
   base            real NOT NULL,
