@@ -183,7 +183,7 @@ describe('migration 0008 (live_scores) on a store written before it', () => {
         ],
         deletions: [],
       });
-      expect(await store.migrate()).toEqual([8]);
+      expect(await store.migrate(loadMigrations().filter((m) => m.version <= 8))).toEqual([8]);
       const scores = async () =>
         (
           await store.pool.query(
@@ -214,6 +214,50 @@ describe('migration 0008 (live_scores) on a store written before it', () => {
         deletions: [],
       });
       expect(await scores()).toEqual([{ livestream_id: 'b', base: 1, momentum: 1, current_viewers: 9 }]);
+    } finally {
+      await store.dropSchema();
+      await store.close();
+    }
+  });
+});
+
+describe('migration 0009 (recount live_sellers) on a store whose counts went wrong', () => {
+  it('recounts every seller from the live streams, and the triggers keep the counts from then on', async () => {
+    const store = new SqlStore({
+      connectionString: databaseUrl,
+      schema: `crest_live_sellers_recount_${randomUUID().slice(0, 8)}`,
+    });
+    const sink = new SqlDocSink(store);
+    const sellers = async () =>
+      (await store.pool.query('SELECT seller_id, live_streams FROM live_sellers ORDER BY seller_id')).rows;
+    const stream = (id: string, sellerId: string, status: 'live' | 'ended', version: number) =>
+      livestreamDocFixture({
+        livestreamId: id,
+        version,
+        sellerId,
+        status,
+        seller: { score: 1, embedding: [1, 0] },
+      });
+    try {
+      await store.migrate(loadMigrations().filter((m) => m.version <= 8));
+      await sink.write({
+        upserts: [stream('a', 'x', 'live', 1), stream('b', 'x', 'live', 1), stream('c', 'y', 'live', 1)],
+        deletions: [],
+      });
+      // What 0005's unguarded backfill could leave behind: a seller counted wrong, another missing.
+      await store.pool.query(`UPDATE live_sellers SET live_streams = 7 WHERE seller_id = 'x'`);
+      await store.pool.query(`DELETE FROM live_sellers WHERE seller_id = 'y'`);
+
+      expect(await store.migrate()).toEqual([9]);
+      expect(await sellers()).toEqual([
+        { seller_id: 'x', live_streams: 2 },
+        { seller_id: 'y', live_streams: 1 },
+      ]);
+      await sink.write({
+        upserts: [stream('a', 'x', 'ended', 2), stream('c', 'y', 'ended', 2)],
+        deletions: [],
+      });
+      expect(await sellers()).toEqual([{ seller_id: 'x', live_streams: 1 }]);
     } finally {
       await store.dropSchema();
       await store.close();
