@@ -14,6 +14,11 @@ export interface GraphQLAnswer<T = Record<string, unknown>> {
   errors?: Array<{ message: string; extensions?: Record<string, unknown> }>;
 }
 
+/** The value of the unlabelled series `name` in Prometheus text; 0 if absent. */
+export function seriesValue(metrics: string, name: string): number {
+  return Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(metrics)?.[1] ?? 0);
+}
+
 /** A built app (`nx build <app>`, a dependency of these suites) as its own process. */
 export class AppProcess {
   // Public for `start`'s polymorphic `this`; made only by `start`.

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { EXPOSURES_TOPIC } from '@crest/event-schemas';
 import { type ConsumedMessage, KafkaEventBus } from '@crest/messaging';
 
-import { eventually, FeedApiProcess, ROOT } from '../app-process';
+import { eventually, FeedApiProcess, ROOT, seriesValue } from '../app-process';
 import { OutageProxy } from '../outage-proxy';
 
 const brokers = (process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092').split(',');
@@ -65,13 +65,17 @@ describe('Kafka unreachable for exposure events', () => {
     return payloadFile;
   }
 
-  const exposures = async () => ({
-    recorded: await feed!.metric(/^crest_exposures_recorded_total (\d+)$/m),
-    published: await feed!.metric(/^crest_exposures_published_total (\d+)$/m),
-    buffered: await feed!.metric(/^crest_exposures_buffered (\d+)$/m),
-    dropped: await feed!.metric(/^crest_exposures_dropped_total (\d+)$/m),
-    publishFailures: await feed!.metric(/^crest_exposures_publish_failures_total (\d+)$/m),
-  });
+  /** The exposure counts, from one scrape. */
+  const exposures = async () => {
+    const metrics = await feed!.metrics();
+    return {
+      recorded: seriesValue(metrics, 'crest_exposures_recorded_total'),
+      published: seriesValue(metrics, 'crest_exposures_published_total'),
+      buffered: seriesValue(metrics, 'crest_exposures_buffered'),
+      dropped: seriesValue(metrics, 'crest_exposures_dropped_total'),
+      publishFailures: seriesValue(metrics, 'crest_exposures_publish_failures_total'),
+    };
+  };
 
   /** One homeFeed as a user never seen before (one new exposure); the answer's time and whether it failed. */
   async function homeFeedAsNewUser(user: string): Promise<{ ms: number; failed: string | null }> {

@@ -22,7 +22,7 @@ import {
   MarketplaceSimulator,
 } from '@crest/testing';
 
-import { AppProcess, eventually } from '../app-process';
+import { AppProcess, eventually, seriesValue } from '../app-process';
 import { latestStateDocs } from './state-topic';
 
 const brokers = process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092';
@@ -247,16 +247,15 @@ async function ingestAccount(ingestor: AppProcess): Promise<{
   deadLettered: Record<string, number>;
 }> {
   const metrics = await ingestor.metrics();
-  const value = (name: string) => Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(metrics)?.[1] ?? 0);
   const deadLettered: Record<string, number> = {};
   for (const [, labels, count] of metrics.matchAll(/^crest_ingest_dead_lettered_total\{([^}]*)\} (\d+)$/gm)) {
     const code = /code="([^"]*)"/.exec(labels!)![1]!;
     deadLettered[code] = (deadLettered[code] ?? 0) + Number(count);
   }
   return {
-    applied: value('crest_ingest_events_applied_total'),
-    late: value('crest_ingest_late_dropped_total'),
-    duplicates: value('crest_ingest_duplicates_total'),
+    applied: seriesValue(metrics, 'crest_ingest_events_applied_total'),
+    late: seriesValue(metrics, 'crest_ingest_late_dropped_total'),
+    duplicates: seriesValue(metrics, 'crest_ingest_duplicates_total'),
     deadLettered,
   };
 }

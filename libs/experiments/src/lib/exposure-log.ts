@@ -93,12 +93,7 @@ export class ExposureLog {
     this.seen.set(key, true);
     this.stats.recorded++;
     this.buffer.push({ ...exposure, at: new Date(this.clock()).toISOString() });
-    if (this.buffer.length > this.maxBuffered) {
-      const excess = this.buffer.length - this.maxBuffered;
-      this.buffer.splice(0, excess);
-      this.stats.dropped += excess;
-    }
-    this.stats.buffered = this.buffer.length + this.publishing;
+    this.trimToBound();
   }
 
   /** Publishes what is buffered; on failure it stays buffered for the next flush. */
@@ -120,6 +115,7 @@ export class ExposureLog {
     try {
       while (sent < batch.length) {
         this.publishing = batch.length - sent;
+        this.trimToBound();
         const chunk = batch.slice(sent, sent + PUBLISH_CHUNK);
         await this.bus.publish(
           chunk.map((exposure) => ({
@@ -144,14 +140,19 @@ export class ExposureLog {
         );
       // What did not go out goes back in front, in order; the bound still holds (the oldest go first).
       this.buffer = batch.slice(sent).concat(this.buffer);
-      const excess = this.buffer.length - this.maxBuffered;
-      if (excess > 0) {
-        this.buffer.splice(0, excess);
-        this.stats.dropped += excess;
-      }
     } finally {
       this.publishing = 0;
+      this.trimToBound();
     }
-    this.stats.buffered = this.buffer.length;
+  }
+
+  /** Drops the oldest past the bound (counted) and reports what is held, the publish under way included. */
+  private trimToBound(): void {
+    const excess = this.buffer.length - this.maxBuffered;
+    if (excess > 0) {
+      this.buffer.splice(0, excess);
+      this.stats.dropped += excess;
+    }
+    this.stats.buffered = this.buffer.length + this.publishing;
   }
 }

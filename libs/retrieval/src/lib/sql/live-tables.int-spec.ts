@@ -153,93 +153,72 @@ describe('live_sellers and live_scores, kept by the livestreams triggers', () =>
   });
 });
 
+/**
+ * A store of its own migrated up to, not including, `version`, dropped afterwards. `body` applies the
+ * migration under test with `migrate` (which resolves to the versions it applied).
+ */
+async function onStoreBefore(
+  version: number,
+  body: (store: SqlStore, sink: SqlDocSink, migrate: () => Promise<number[]>) => Promise<void>,
+): Promise<void> {
+  const store = new SqlStore({
+    connectionString: databaseUrl,
+    schema: `crest_migration_${version}_${randomUUID().slice(0, 8)}`,
+  });
+  try {
+    await store.migrate(loadMigrations().filter((m) => m.version < version));
+    await body(store, new SqlDocSink(store), () =>
+      store.migrate(loadMigrations().filter((m) => m.version <= version)),
+    );
+  } finally {
+    await store.dropSchema();
+    await store.close();
+  }
+}
+
 describe('migration 0008 (live_scores) on a store written before it', () => {
-  it('copies the live streams already there, and the triggers keep the copy from then on', async () => {
-    const store = new SqlStore({
-      connectionString: databaseUrl,
-      schema: `crest_live_scores_${randomUUID().slice(0, 8)}`,
-    });
-    const sink = new SqlDocSink(store);
-    try {
-      await store.migrate(loadMigrations().filter((m) => m.version < 8));
-      await sink.write({
-        upserts: [
-          livestreamDocFixture({
-            livestreamId: 'a',
-            version: 1,
-            status: 'live',
-            momentum: 2,
-            hotness: 300,
-            currentViewers: 5,
-          }),
-          livestreamDocFixture({
-            livestreamId: 'b',
-            version: 1,
-            status: 'ended',
-            momentum: 1,
-            hotness: 0,
-            currentViewers: 0,
-          }),
-        ],
-        deletions: [],
-      });
-      expect(await store.migrate(loadMigrations().filter((m) => m.version <= 8))).toEqual([8]);
+  it('copies the live streams already there, and the triggers keep the copy from then on', () =>
+    onStoreBefore(8, async (store, sink, migrate) => {
+      const stream = (
+        livestreamId: string,
+        version: number,
+        status: 'live' | 'ended',
+        [momentum, hotness, currentViewers]: [number, number, number],
+      ) => livestreamDocFixture({ livestreamId, version, status, momentum, hotness, currentViewers });
       const scores = async () =>
         (
           await store.pool.query(
             'SELECT livestream_id, base, momentum, current_viewers FROM live_scores ORDER BY 1',
           )
         ).rows;
+      await sink.write({
+        upserts: [stream('a', 1, 'live', [2, 300, 5]), stream('b', 1, 'ended', [1, 0, 0])],
+        deletions: [],
+      });
+      expect(await migrate()).toEqual([8]);
       expect(await scores()).toEqual([{ livestream_id: 'a', base: 2.03, momentum: 2, current_viewers: 5 }]);
 
       await sink.write({
-        upserts: [
-          livestreamDocFixture({
-            livestreamId: 'a',
-            version: 2,
-            status: 'ended',
-            momentum: 2,
-            hotness: 300,
-            currentViewers: 5,
-          }),
-          livestreamDocFixture({
-            livestreamId: 'b',
-            version: 2,
-            status: 'live',
-            momentum: 1,
-            hotness: 0,
-            currentViewers: 9,
-          }),
-        ],
+        upserts: [stream('a', 2, 'ended', [2, 300, 5]), stream('b', 2, 'live', [1, 0, 9])],
         deletions: [],
       });
       expect(await scores()).toEqual([{ livestream_id: 'b', base: 1, momentum: 1, current_viewers: 9 }]);
-    } finally {
-      await store.dropSchema();
-      await store.close();
-    }
-  });
+    }));
 });
 
 describe('migration 0009 (recount live_sellers) on a store whose counts went wrong', () => {
-  it('recounts every seller from the live streams, and the triggers keep the counts from then on', async () => {
-    const store = new SqlStore({
-      connectionString: databaseUrl,
-      schema: `crest_live_sellers_recount_${randomUUID().slice(0, 8)}`,
-    });
-    const sink = new SqlDocSink(store);
-    const sellers = async () =>
-      (await store.pool.query('SELECT seller_id, live_streams FROM live_sellers ORDER BY seller_id')).rows;
-    const stream = (id: string, sellerId: string, status: 'live' | 'ended', version: number) =>
-      livestreamDocFixture({
-        livestreamId: id,
-        version,
-        sellerId,
-        status,
-        seller: { score: 1, embedding: [1, 0] },
-      });
-    try {
-      await store.migrate(loadMigrations().filter((m) => m.version <= 8));
+  it('recounts every seller from the live streams, and the triggers keep the counts from then on', () =>
+    onStoreBefore(9, async (store, sink, migrate) => {
+      const sellers = async () =>
+        (await store.pool.query('SELECT seller_id, live_streams FROM live_sellers ORDER BY seller_id')).rows;
+      const stream = (id: string, sellerId: string, status: 'live' | 'ended', version: number) =>
+        livestreamDocFixture({
+          livestreamId: id,
+          version,
+          sellerId,
+          status,
+          seller: { score: 1, embedding: [1, 0] },
+        });
       await sink.write({
         upserts: [stream('a', 'x', 'live', 1), stream('b', 'x', 'live', 1), stream('c', 'y', 'live', 1)],
         deletions: [],
@@ -248,7 +227,7 @@ describe('migration 0009 (recount live_sellers) on a store whose counts went wro
       await store.pool.query(`UPDATE live_sellers SET live_streams = 7 WHERE seller_id = 'x'`);
       await store.pool.query(`DELETE FROM live_sellers WHERE seller_id = 'y'`);
 
-      expect(await store.migrate()).toEqual([9]);
+      expect(await migrate()).toEqual([9]);
       expect(await sellers()).toEqual([
         { seller_id: 'x', live_streams: 2 },
         { seller_id: 'y', live_streams: 1 },
@@ -258,9 +237,5 @@ describe('migration 0009 (recount live_sellers) on a store whose counts went wro
         deletions: [],
       });
       expect(await sellers()).toEqual([{ seller_id: 'x', live_streams: 1 }]);
-    } finally {
-      await store.dropSchema();
-      await store.close();
-    }
-  });
+    }));
 });
