@@ -13,6 +13,7 @@ import { parseArgs } from 'node:util';
 import {
   GrpcRanker,
   InProcessRanker,
+  RankBatchRequest,
   RankingService,
   RankRequest,
   withCandidateColumns,
@@ -89,7 +90,13 @@ async function sequential(name: string, rank: (r: RankRequest) => Promise<unknow
   } satisfies BenchRow;
 }
 
-async function saturated(name: string, rank: (r: RankRequest) => Promise<unknown>, requests: RankRequest[]) {
+/** `perCall`: rankings each call does (a RankBatch's requests), so throughput counts rankings. */
+async function saturated(
+  name: string,
+  rank: (r: RankRequest) => Promise<unknown>,
+  requests: RankRequest[],
+  perCall = 1,
+) {
   let done = 0;
   let failed = 0;
   const until = performance.now() + seconds * 1000;
@@ -111,10 +118,15 @@ async function saturated(name: string, rank: (r: RankRequest) => Promise<unknown
   const elapsed = (performance.now() - started) / 1000;
   return {
     name,
-    items: done,
+    items: done * perCall,
     seconds: elapsed,
-    throughputPerSecond: done / elapsed,
-    latencyUs: percentiles(histogram, `one Rank, ${concurrency} in flight`),
+    throughputPerSecond: (done * perCall) / elapsed,
+    latencyUs: percentiles(
+      histogram,
+      perCall === 1
+        ? `one Rank, ${concurrency} in flight`
+        : `one RankBatch of ${perCall}, ${concurrency} in flight`,
+    ),
     notes: failed > 0 ? `${failed} FAILED` : undefined,
   } satisfies BenchRow;
 }
@@ -159,6 +171,13 @@ async function main(): Promise<void> {
     const tiny = requests.map((r) => ({ ...r, candidates: r.candidates.slice(0, 1) }));
     rows.push(await sequential('gRPC Rank on localhost, 1 candidate (floor)', (r) => grpc.rank(r), tiny));
     rows.push(await saturated('gRPC Rank, saturated (client encodes)', (r) => grpc.rank(r), requests));
+    // The feed's client: the calls of one tick (here, those of every worker whose answer just came) go
+    // as one RankBatch. Throughput counts rankings.
+    const batching = new GrpcRanker({ address: `127.0.0.1:${port}`, defaultBudgetMs: 1_000, batch: true });
+    rows.push(
+      await saturated('gRPC batching client, saturated (rankings/s)', (r) => batching.rank(r), requests),
+    );
+    batching.close();
     // The service's own capacity: requests encoded once up front, responses left as bytes, so the load
     // generator (one Node process, ~1 ms of protobuf work per 200-candidate call) is not what saturates.
     const raw = new Client(`127.0.0.1:${port}`, credentials.createInsecure());
@@ -174,6 +193,34 @@ async function main(): Promise<void> {
         ),
       );
     rows.push(await saturated('gRPC Rank, saturated (service: one process)', rawRank, requests));
+    // A feed's five carousels in one RankBatch, pre-encoded likewise; throughput counts rankings.
+    const FEED_CAROUSELS = 5;
+    const batches = new Map(
+      requests.map((r, i) => [
+        r,
+        Buffer.from(
+          RankBatchRequest.encode({
+            requests: Array.from({ length: FEED_CAROUSELS }, (_, k) =>
+              withCandidateColumns(requests[(i + k) % requests.length]!),
+            ),
+          }).finish(),
+        ),
+      ]),
+    );
+    const rawRankBatch = (r: RankRequest) =>
+      new Promise<Buffer>((resolve, reject) =>
+        raw.makeUnaryRequest(RankingService.rankBatch.path, identity, identity, batches.get(r)!, (e, b) =>
+          e ? reject(e) : resolve(b!),
+        ),
+      );
+    rows.push(
+      await saturated(
+        `gRPC RankBatch of ${FEED_CAROUSELS}, saturated (service: one process; rankings/s)`,
+        rawRankBatch,
+        requests,
+        FEED_CAROUSELS,
+      ),
+    );
     // The same with one candidate per call: what the service and transport can do with almost no work.
     for (const r of tiny) encoded.set(r, Buffer.from(RankRequest.encode(withCandidateColumns(r)).finish()));
     rows.push(await saturated('gRPC Rank, 1 candidate, saturated (transport ceiling)', rawRank, tiny));

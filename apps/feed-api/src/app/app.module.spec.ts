@@ -114,6 +114,14 @@ describe('feed-api in embedded mode', () => {
     ).toBe(true);
   });
 
+  it('batches ranking calls unless told not to, and refuses a setting that is not a boolean', () => {
+    expect(loadFeedApiConfig({}).RANKING_GRPC_BATCH).toBe(true);
+    expect(loadFeedApiConfig({ RANKING_GRPC_BATCH: 'false' }).RANKING_GRPC_BATCH).toBe(false);
+    expect(() => loadFeedApiConfig({ RANKING_GRPC_BATCH: 'sometimes' })).toThrow(
+      'RANKING_GRPC_BATCH: RANKING_GRPC_BATCH must be true or false (got "sometimes")',
+    );
+  });
+
   it('refuses a bad simulator setting by name', () => {
     expect(() =>
       loadFeedApiConfig({ SIMULATOR_EVENTS_PER_SECOND: '90000', SIMULATOR_ENABLED: 'maybe' }),

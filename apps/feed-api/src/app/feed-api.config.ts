@@ -91,6 +91,15 @@ export class FeedApiConfig extends BaseAppConfig {
   @Matches(/^[A-Za-z0-9.-]+:\d{1,5}$/, { message: 'RANKING_GRPC_URL must be host:port' })
   RANKING_GRPC_URL?: string;
 
+  /**
+   * Send the carousels ranking at the same moment (of this request and of others in flight) to the
+   * ranking-service as one `RankBatch` call instead of a `Rank` each. Off only for a ranking-service that
+   * predates RankBatch (it would answer UNIMPLEMENTED and every carousel would fall back).
+   */
+  @Transform(({ value }) => parseBoolean(value))
+  @IsBoolean({ message: 'RANKING_GRPC_BATCH must be true or false' })
+  RANKING_GRPC_BATCH = true;
+
   /** GrowthBook's API host (or proxy); with GROWTHBOOK_CLIENT_KEY, features come from there. */
   @ValidateIf(
     (c: FeedApiConfig) => c.GROWTHBOOK_API_HOST !== undefined || c.GROWTHBOOK_CLIENT_KEY !== undefined,

@@ -1,5 +1,9 @@
 import {
+  MAX_RANK_BATCH,
   ModelRegistry,
+  type RankBatchRequest,
+  type RankBatchResponse,
+  type RankBatchResult,
   RankInputError,
   type RankRequest,
   RankRequestError,
@@ -13,7 +17,9 @@ import { GrpcMethod, RpcException } from '@nestjs/microservices';
 
 import { RankingMetrics } from './ranking-metrics';
 
-/** `Rank` over gRPC, and the service's metrics over HTTP. */
+type AnyUnaryCall = ServerUnaryCall<unknown, unknown>;
+
+/** `Rank` and `RankBatch` over gRPC, and the service's metrics over HTTP. */
 @Controller()
 export class RankController {
   constructor(
@@ -30,22 +36,49 @@ export class RankController {
   ): RankResponse {
     try {
       this.checkDeadline(call);
-      const started = performance.now();
-      const response = rankWithRegistry(this.registry, request);
+      const response = this.rankOne(request);
       // The caller stopped waiting while we ranked: answering would be wasted work on the wire too.
       this.checkDeadline(call);
-      this.metrics.latency.observe(
-        { model: response.modelId, version: String(response.modelVersion) },
-        (performance.now() - started) / 1000,
-      );
-      this.metrics.candidates.observe(
-        request.columns?.livestreamIds.length ?? request.candidates?.length ?? 0,
-      );
       return response;
     } catch (error) {
-      const rpc = toRpcError(error);
-      this.metrics.errors.inc({ code: status[rpc.code] });
-      throw new RpcException({ code: rpc.code, message: rpc.message });
+      throw this.refusal(error);
+    }
+  }
+
+  /**
+   * Each request is ranked or refused on its own, so one bad carousel does not cost the others their
+   * ranking; only a passed deadline or a malformed batch fails the whole call.
+   */
+  @GrpcMethod('Ranking', 'rankBatch')
+  rankBatch(
+    batch: RankBatchRequest,
+    _metadata: Metadata,
+    call: ServerUnaryCall<RankBatchRequest, RankBatchResponse>,
+  ): RankBatchResponse {
+    const requests = batch.requests ?? [];
+    if (requests.length > MAX_RANK_BATCH)
+      throw this.refusal(
+        new RankRequestError([
+          `a RankBatch carries at most ${MAX_RANK_BATCH} requests; this one has ${requests.length}`,
+        ]),
+      );
+    try {
+      this.metrics.batchSize.observe(requests.length);
+      const results: RankBatchResult[] = [];
+      for (const request of requests) {
+        this.checkDeadline(call);
+        try {
+          results.push({ response: this.rankOne(request) });
+        } catch (error) {
+          const { code, message } = toRpcError(error);
+          this.metrics.errors.inc({ code: status[code] });
+          results.push({ error: { code: status[code]!, message } });
+        }
+      }
+      this.checkDeadline(call);
+      return { results };
+    } catch (error) {
+      throw this.refusal(error);
     }
   }
 
@@ -55,7 +88,24 @@ export class RankController {
     return this.metrics.registry.metrics();
   }
 
-  private checkDeadline(call: ServerUnaryCall<RankRequest, RankResponse>): void {
+  private rankOne(request: RankRequest): RankResponse {
+    const started = performance.now();
+    const response = rankWithRegistry(this.registry, request);
+    this.metrics.latency.observe(
+      { model: response.modelId, version: String(response.modelVersion) },
+      (performance.now() - started) / 1000,
+    );
+    this.metrics.candidates.observe(request.columns?.livestreamIds.length ?? request.candidates?.length ?? 0);
+    return response;
+  }
+
+  private refusal(error: unknown): RpcException {
+    const rpc = toRpcError(error);
+    this.metrics.errors.inc({ code: status[rpc.code] });
+    return new RpcException({ code: rpc.code, message: rpc.message });
+  }
+
+  private checkDeadline(call: AnyUnaryCall): void {
     const deadline = call.getDeadline();
     const at = deadline instanceof Date ? deadline.getTime() : deadline;
     if (call.cancelled || (Number.isFinite(at) && Date.now() >= at)) throw new DeadlinePassed();

@@ -1,11 +1,12 @@
 import { connect } from 'node:http2';
-import { createServer } from 'node:net';
+import { createServer, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import { createTestApp } from '@crest/platform/testing';
 import {
   GrpcRanker,
   InProcessRanker,
+  MAX_RANK_BATCH,
   RankCallError,
   RankingClient,
   rankOrRetrievalOrder,
@@ -304,6 +305,175 @@ describe('ranking-service over gRPC', () => {
     const metrics = await app.inject({ method: 'GET', url: '/metrics' });
     expect(metrics.body).toContain('crest_ranking_rank_seconds_count{model="home",version="1"}');
     expect(metrics.body).toMatch(/crest_ranking_errors_total\{code="INVALID_ARGUMENT"\} [1-9]/);
+  });
+});
+
+describe('RankBatch: the requests of one tick in one call', () => {
+  let app: NestFastifyApplication;
+  let address: string;
+  let one: GrpcRanker;
+  let batching: GrpcRanker;
+
+  beforeAll(async () => {
+    const port = await freePort();
+    address = `127.0.0.1:${port}`;
+    const config = loadRankingServiceConfig({ RANKING_GRPC_PORT: String(port) });
+    app = await createTestApp(AppModule.forRoot(config));
+    await connectRankingGrpc(app, config);
+    one = new GrpcRanker({ address, defaultBudgetMs: 2_000 });
+    batching = new GrpcRanker({ address, defaultBudgetMs: 2_000, batch: true });
+  });
+  afterAll(async () => {
+    one.close();
+    batching.close();
+    await app.close();
+  });
+
+  const batchSizes = async () => {
+    const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+    const series = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(metrics)?.[1] ?? 0);
+    return {
+      calls: series('crest_ranking_batch_requests_count'),
+      requests: series('crest_ranking_batch_requests_sum'),
+    };
+  };
+  const carousels = () => [
+    request(),
+    request({ user: userFixture({ followedSellers: [] }) }),
+    request({ explain: true }),
+    request({ modelId: 'new-user' }),
+    request({ weightOverrides: { momentum: 0 }, explain: true }),
+  ];
+
+  it('answers each request as Rank does, in one RankBatch call', async () => {
+    const before = await batchSizes();
+    const batched = await Promise.all(carousels().map((r) => batching.rank(r)));
+    const after = await batchSizes();
+    const alone = await Promise.all(carousels().map((r) => one.rank(r)));
+
+    expect(after).toEqual({ calls: before.calls + 1, requests: before.requests + 5 });
+    expect(batched).toEqual(alone);
+    expect(batched[0]!.candidates.map((c) => c.livestreamId)).toEqual(['wave', 'followed', 'calm']);
+    expect(batched[3]!.modelId).toBe('new-user');
+  });
+
+  it('splits a tick’s requests into calls of at most maxBatchSize', async () => {
+    const small = new GrpcRanker({ address, defaultBudgetMs: 2_000, batch: true, maxBatchSize: 2 });
+    const before = await batchSizes();
+    await Promise.all(carousels().map((r) => small.rank(r)));
+    small.close();
+
+    expect(await batchSizes()).toEqual({ calls: before.calls + 3, requests: before.requests + 5 });
+  });
+
+  it('refuses only the bad requests of a batch, each with the status Rank gives it', async () => {
+    const bad = request({ modelId: '' });
+    const outcomes = await Promise.allSettled([
+      batching.rank(request()),
+      batching.rank(bad),
+      batching.rank(request({ modelId: 'nope' })),
+      batching.rank(request({ weightOverrides: { charisma: 2 } })),
+    ]);
+
+    expect(outcomes[0]).toMatchObject({ status: 'fulfilled' });
+    expect(outcomes.slice(1).map((o) => (o as PromiseRejectedResult).reason)).toEqual([
+      new RankCallError('INVALID_ARGUMENT', 'Invalid RankRequest: modelId is required'),
+      expect.objectContaining({ code: 'NOT_FOUND', message: expect.stringContaining('nope') }),
+      expect.objectContaining({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('charisma') }),
+    ]);
+  });
+
+  it('refuses a call carrying more than MAX_RANK_BATCH requests as a whole', async () => {
+    const client = new RankingClient(address, credentials.createInsecure());
+    const error = await new Promise<unknown>((resolve) =>
+      client.rankBatch(
+        { requests: Array.from({ length: MAX_RANK_BATCH + 1 }, () => withCandidateColumns(request())) },
+        (e) => resolve(e),
+      ),
+    );
+    client.close();
+
+    expect(error).toMatchObject({
+      code: status.INVALID_ARGUMENT,
+      details: `Invalid RankRequest: a RankBatch carries at most ${MAX_RANK_BATCH} requests; this one has ${MAX_RANK_BATCH + 1}`,
+    });
+  });
+
+  it('lets a cancelled or budgetless request go without costing its batch-mates their answers', async () => {
+    const abort = new AbortController();
+    const cancelled = batching.rank(request(), { signal: abort.signal });
+    const answered = batching.rank(request());
+    const budgetless = rankOrRetrievalOrder(batching, request(), { budgetMs: 0 });
+    abort.abort();
+
+    await expect(cancelled).rejects.toMatchObject({ code: 'CANCELLED' });
+    expect((await answered).candidates.map((c) => c.livestreamId)).toEqual(['wave', 'followed', 'calm']);
+    expect(await budgetless).toMatchObject({
+      servedBy: 'retrieval-order',
+      fallback: { reason: 'timeout', error: expect.stringContaining('DEADLINE_EXCEEDED') },
+    });
+  });
+
+  it('times each request out on its own budget, not on the longest of its batch', async () => {
+    // Accepts connections and never answers: every call waits until its deadline.
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => sockets.push(socket)).listen(0, '127.0.0.1');
+    await new Promise((resolve) => silent.once('listening', resolve));
+    const mute = new GrpcRanker({
+      address: `127.0.0.1:${(silent.address() as { port: number }).port}`,
+      batch: true,
+    });
+    const started = performance.now();
+    const settledAfter = (p: Promise<unknown>) =>
+      p.then(
+        () => ({ ok: true, ms: performance.now() - started }),
+        (e: RankCallError) => ({ code: e.code, ms: performance.now() - started }),
+      );
+    const [short, long] = await Promise.all([
+      settledAfter(mute.rank(request(), { budgetMs: 100 })),
+      settledAfter(mute.rank(request(), { budgetMs: 1_500 })),
+    ]);
+    mute.close();
+    for (const socket of sockets) socket.destroy();
+    silent.close();
+
+    expect(short).toMatchObject({ code: 'DEADLINE_EXCEEDED' });
+    expect(long).toMatchObject({ code: 'DEADLINE_EXCEEDED' });
+    expect(short.ms).toBeLessThan(1_000);
+    expect(long.ms).toBeGreaterThanOrEqual(1_400);
+  });
+
+  it('falls back to retrieval order when the service is down', async () => {
+    const down = new GrpcRanker({
+      address: `127.0.0.1:${await freePort()}`,
+      defaultBudgetMs: 500,
+      batch: true,
+    });
+    const outcomes = await Promise.all([
+      rankOrRetrievalOrder(down, request()),
+      rankOrRetrievalOrder(down, request()),
+    ]);
+    down.close();
+
+    for (const outcome of outcomes) {
+      expect(outcome).toMatchObject({ servedBy: 'retrieval-order', fallback: { reason: 'error' } });
+      expect(outcome.fallback!.error).toMatch(/UNAVAILABLE/);
+    }
+  });
+
+  it('refuses a batch size the service would refuse', () => {
+    expect(() => new GrpcRanker({ address, batch: true, maxBatchSize: MAX_RANK_BATCH + 1 })).toThrow(
+      `maxBatchSize must be an integer from 1 to ${MAX_RANK_BATCH}, not ${MAX_RANK_BATCH + 1}`,
+    );
+  });
+
+  it('stops ranking a batch once the caller’s deadline has passed', () => {
+    const call = { getDeadline: () => new Date(Date.now() - 1), cancelled: false } as never;
+    expect(() =>
+      app.get(RankController).rankBatch({ requests: [withCandidateColumns(request())] }, {} as never, call),
+    ).toThrow(
+      expect.objectContaining({ error: { code: status.DEADLINE_EXCEEDED, message: 'deadline passed' } }),
+    );
   });
 });
 

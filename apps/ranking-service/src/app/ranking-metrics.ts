@@ -16,9 +16,15 @@ export class RankingMetrics {
     buckets: [10, 50, 100, 200, 500, 1000, 2000],
     registers: [this.registry],
   });
+  readonly batchSize = new Histogram({
+    name: 'crest_ranking_batch_requests',
+    help: 'Rank requests per RankBatch call',
+    buckets: [1, 2, 5, 10, 20, 50],
+    registers: [this.registry],
+  });
   readonly errors = new Counter({
     name: 'crest_ranking_errors_total',
-    help: 'Rank requests answered with an error, by gRPC status',
+    help: 'Rank requests (alone or in a batch) and RankBatch calls answered with an error, by gRPC status',
     labelNames: ['code'],
     registers: [this.registry],
   });

@@ -12,6 +12,9 @@ export class RankRequestError extends Error {
   }
 }
 
+/** The most requests one RankBatch call may carry: bounds the message (~40 KB per 200 candidates). */
+export const MAX_RANK_BATCH = 64;
+
 /** Every problem of a request's shape; empty when it can be ranked. */
 export function rankRequestProblems(request: RankRequest): string[] {
   const problems: string[] = [];

@@ -119,7 +119,7 @@ export class FeedService implements OnApplicationBootstrap, OnApplicationShutdow
       backend.isolate();
     }
     this.ranker = config.RANKING_GRPC_URL
-      ? new GrpcRanker({ address: config.RANKING_GRPC_URL })
+      ? new GrpcRanker({ address: config.RANKING_GRPC_URL, batch: config.RANKING_GRPC_BATCH })
       : new InProcessRanker();
     this.composer = new HomeFeedComposer({
       backends: this.backends,
@@ -167,7 +167,7 @@ export class FeedService implements OnApplicationBootstrap, OnApplicationShutdow
         .map(([name, backend]) => (backend.circuit === 'isolated' ? `${name} (off)` : name))
         .join(
           ' + ',
-        )}; ranking: ${this.config.RANKING_GRPC_URL ? `gRPC ${this.config.RANKING_GRPC_URL}` : 'in process'}`,
+        )}; ranking: ${this.config.RANKING_GRPC_URL ? `gRPC ${this.config.RANKING_GRPC_URL}${this.config.RANKING_GRPC_BATCH ? ' (batched)' : ''}` : 'in process'}`,
     );
   }
 

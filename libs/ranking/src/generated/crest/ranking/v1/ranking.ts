@@ -180,6 +180,26 @@ export interface RankResponse {
   ranked?: RankedColumns | undefined;
 }
 
+export interface RankBatchRequest {
+  requests: RankRequest[];
+}
+
+/** Why one request of a batch was refused: the status Rank would have answered it with. */
+export interface RankError {
+  /** The gRPC status name: INVALID_ARGUMENT, NOT_FOUND, INTERNAL. */
+  code: string;
+  message: string;
+}
+
+export interface RankBatchResult {
+  response?: RankResponse | undefined;
+  error?: RankError | undefined;
+}
+
+export interface RankBatchResponse {
+  results: RankBatchResult[];
+}
+
 function createBaseUserContext(): UserContext {
   return { userId: '', newUser: false, followedSellers: [], categoryAffinities: {}, embedding: [] };
 }
@@ -2695,6 +2715,322 @@ export const RankResponse: MessageFns<RankResponse> = {
   },
 };
 
+function createBaseRankBatchRequest(): RankBatchRequest {
+  return { requests: [] };
+}
+
+export const RankBatchRequest: MessageFns<RankBatchRequest> = {
+  encode(message: RankBatchRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.requests) {
+      RankRequest.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RankBatchRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRankBatchRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.requests.push(RankRequest.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RankBatchRequest {
+    return {
+      requests: globalThis.Array.isArray(object?.requests)
+        ? object.requests.map((e: any) => RankRequest.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: RankBatchRequest): unknown {
+    const obj: any = {};
+    if (message.requests?.length) {
+      obj.requests = message.requests.map((e) => RankRequest.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RankBatchRequest>): RankBatchRequest {
+    return RankBatchRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RankBatchRequest>): RankBatchRequest {
+    const message = createBaseRankBatchRequest();
+    message.requests = object.requests?.map((e) => RankRequest.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseRankError(): RankError {
+  return { code: '', message: '' };
+}
+
+export const RankError: MessageFns<RankError> = {
+  encode(message: RankError, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.code !== '') {
+      writer.uint32(10).string(message.code);
+    }
+    if (message.message !== '') {
+      writer.uint32(18).string(message.message);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RankError {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRankError();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.code = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.message = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RankError {
+    return {
+      code: isSet(object.code) ? globalThis.String(object.code) : '',
+      message: isSet(object.message) ? globalThis.String(object.message) : '',
+    };
+  },
+
+  toJSON(message: RankError): unknown {
+    const obj: any = {};
+    if (message.code !== '') {
+      obj.code = message.code;
+    }
+    if (message.message !== '') {
+      obj.message = message.message;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RankError>): RankError {
+    return RankError.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RankError>): RankError {
+    const message = createBaseRankError();
+    message.code = object.code ?? '';
+    message.message = object.message ?? '';
+    return message;
+  },
+};
+
+function createBaseRankBatchResult(): RankBatchResult {
+  return { response: undefined, error: undefined };
+}
+
+export const RankBatchResult: MessageFns<RankBatchResult> = {
+  encode(message: RankBatchResult, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.response !== undefined) {
+      RankResponse.encode(message.response, writer.uint32(10).fork()).join();
+    }
+    if (message.error !== undefined) {
+      RankError.encode(message.error, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RankBatchResult {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRankBatchResult();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.response = RankResponse.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.error = RankError.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RankBatchResult {
+    return {
+      response: isSet(object.response) ? RankResponse.fromJSON(object.response) : undefined,
+      error: isSet(object.error) ? RankError.fromJSON(object.error) : undefined,
+    };
+  },
+
+  toJSON(message: RankBatchResult): unknown {
+    const obj: any = {};
+    if (message.response !== undefined) {
+      obj.response = RankResponse.toJSON(message.response);
+    }
+    if (message.error !== undefined) {
+      obj.error = RankError.toJSON(message.error);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RankBatchResult>): RankBatchResult {
+    return RankBatchResult.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RankBatchResult>): RankBatchResult {
+    const message = createBaseRankBatchResult();
+    message.response =
+      object.response !== undefined && object.response !== null
+        ? RankResponse.fromPartial(object.response)
+        : undefined;
+    message.error =
+      object.error !== undefined && object.error !== null ? RankError.fromPartial(object.error) : undefined;
+    return message;
+  },
+};
+
+function createBaseRankBatchResponse(): RankBatchResponse {
+  return { results: [] };
+}
+
+export const RankBatchResponse: MessageFns<RankBatchResponse> = {
+  encode(message: RankBatchResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.results) {
+      RankBatchResult.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RankBatchResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRankBatchResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.results.push(RankBatchResult.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RankBatchResponse {
+    return {
+      results: globalThis.Array.isArray(object?.results)
+        ? object.results.map((e: any) => RankBatchResult.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: RankBatchResponse): unknown {
+    const obj: any = {};
+    if (message.results?.length) {
+      obj.results = message.results.map((e) => RankBatchResult.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RankBatchResponse>): RankBatchResponse {
+    return RankBatchResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RankBatchResponse>): RankBatchResponse {
+    const message = createBaseRankBatchResponse();
+    message.results = object.results?.map((e) => RankBatchResult.fromPartial(e)) || [];
+    return message;
+  },
+};
+
 export type RankingService = typeof RankingService;
 export const RankingService = {
   /**
@@ -2710,6 +3046,23 @@ export const RankingService = {
     responseSerialize: (value: RankResponse): Buffer => Buffer.from(RankResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): RankResponse => RankResponse.decode(value),
   },
+  /**
+   * Ranks several requests in one call (a feed's carousels, or the carousels of every feed request a
+   * caller has at that moment): the transport costs a call whatever it carries, so this serves several
+   * times more rankings per second than one Rank each. Each request is answered or refused on its own
+   * (results[i] answers requests[i]); the call's deadline covers them all.
+   */
+  rankBatch: {
+    path: '/crest.ranking.v1.Ranking/RankBatch' as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RankBatchRequest): Buffer =>
+      Buffer.from(RankBatchRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RankBatchRequest => RankBatchRequest.decode(value),
+    responseSerialize: (value: RankBatchResponse): Buffer =>
+      Buffer.from(RankBatchResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RankBatchResponse => RankBatchResponse.decode(value),
+  },
 } as const;
 
 export interface RankingServer extends UntypedServiceImplementation {
@@ -2718,6 +3071,13 @@ export interface RankingServer extends UntypedServiceImplementation {
    * (DEADLINE_EXCEEDED). A malformed request is INVALID_ARGUMENT naming every problem.
    */
   rank: handleUnaryCall<RankRequest, RankResponse>;
+  /**
+   * Ranks several requests in one call (a feed's carousels, or the carousels of every feed request a
+   * caller has at that moment): the transport costs a call whatever it carries, so this serves several
+   * times more rankings per second than one Rank each. Each request is answered or refused on its own
+   * (results[i] answers requests[i]); the call's deadline covers them all.
+   */
+  rankBatch: handleUnaryCall<RankBatchRequest, RankBatchResponse>;
 }
 
 export interface RankingClient extends Client {
@@ -2739,6 +3099,27 @@ export interface RankingClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: RankResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Ranks several requests in one call (a feed's carousels, or the carousels of every feed request a
+   * caller has at that moment): the transport costs a call whatever it carries, so this serves several
+   * times more rankings per second than one Rank each. Each request is answered or refused on its own
+   * (results[i] answers requests[i]); the call's deadline covers them all.
+   */
+  rankBatch(
+    request: RankBatchRequest,
+    callback: (error: ServiceError | null, response: RankBatchResponse) => void,
+  ): ClientUnaryCall;
+  rankBatch(
+    request: RankBatchRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RankBatchResponse) => void,
+  ): ClientUnaryCall;
+  rankBatch(
+    request: RankBatchRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RankBatchResponse) => void,
   ): ClientUnaryCall;
 }
 
