@@ -41,6 +41,7 @@ import {
   type StackApp,
   startApp,
   startProducer,
+  stopProcess,
   until,
 } from './stack';
 
@@ -250,7 +251,8 @@ class Stack {
   async close(failed: boolean): Promise<void> {
     if (failed)
       for (const app of this.apps) console.error(`--- ${app.name}:\n${app.log.join('').slice(-3_000)}`);
-    this.producer?.kill('SIGKILL');
+    // SIGTERM: the producer ends its live streams before it goes.
+    if (this.producer) await stopProcess(this.producer);
     await Promise.all(this.apps.map((app) => app.stop()));
     await this.bus.close();
     for (const path of PATHS) rmSync(join(tmpdir(), `crest-bench-payload-${path}.json`), { force: true });

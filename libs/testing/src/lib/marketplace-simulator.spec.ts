@@ -370,6 +370,52 @@ describe('MarketplaceSimulator', () => {
     });
   });
 
+  describe('closing', () => {
+    it('ends every live stream, its auction and giveaway first, and then has none live', () => {
+      const sut = new MarketplaceSimulator({
+        seed: 5,
+        eventsPerSecond: 400,
+        targetLiveStreams: 40,
+        startTime: START,
+      });
+      const before = eventsOf(run(sut, 300));
+      const running = (started: EventType, ended: EventType, id: (e: MarketplaceEvent) => string) => {
+        const open = new Set<string>();
+        for (const e of before)
+          if (e.type === started) open.add(id(e));
+          else if (e.type === ended) open.delete(id(e));
+        return open;
+      };
+      const auctions = running(
+        EventType.AuctionStarted,
+        EventType.AuctionEnded,
+        (e) => (e as AuctionStartedEvent).payload.auctionId,
+      );
+      const live = sut.liveStreamCount();
+
+      const closing = eventsOf(sut.endLiveStreams());
+
+      expect(live).toBeGreaterThan(30);
+      expect(sut.liveStreamCount()).toBe(0);
+      const ended = closing.filter((e) => e.type === EventType.LivestreamStatusChanged);
+      expect(ended).toHaveLength(live);
+      expect(ended.every((e) => (e as LivestreamStatusChangedEvent).payload.status === 'ended')).toBe(true);
+      expect(
+        new Set(
+          closing
+            .filter((e) => e.type === EventType.AuctionEnded)
+            .map((e) => (e as AuctionEndedEvent).payload.auctionId),
+        ),
+      ).toEqual(auctions);
+      // Each stream's auction and giveaway end before the stream does.
+      const endedAt = new Map(ended.map((e) => [e.livestreamId, closing.indexOf(e)]));
+      for (const [i, e] of closing.entries())
+        if (e.type !== EventType.LivestreamStatusChanged)
+          expect(i).toBeLessThan(endedAt.get(e.livestreamId!)!);
+      expect(closing.every((e) => e.occurredAt === new Date(sut.now()).toISOString())).toBe(true);
+    });
+  });
+
   describe('rate', () => {
     it('holds 1,000 events/s over 60 s of virtual time', () => {
       const sut = new MarketplaceSimulator({ seed: 5, eventsPerSecond: 1_000, startTime: START });

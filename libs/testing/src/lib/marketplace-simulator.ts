@@ -276,6 +276,27 @@ export class MarketplaceSimulator {
     return this.takePendingBefore(end);
   }
 
+  /**
+   * Ends every live stream now (its running auction and giveaway first), as a marketplace closing would:
+   * what a producer publishes before it stops, so that consumers do not keep its streams live for ever.
+   * Meant as the last call: what was generated past `now()` is dropped, so nothing follows an `ended`.
+   */
+  endLiveStreams(): SimulatedItem[] {
+    const at = this.clock;
+    const out: MarketplaceEvent[] = [];
+    for (const stream of this.streams) {
+      if (stream.status !== LivestreamStatus.Live) continue;
+      if (stream.auction) out.push(this.endAuction(stream, at, true));
+      if (stream.giveaway) out.push(this.endGiveaway(stream, at));
+      stream.status = LivestreamStatus.Ended;
+      out.push(this.statusEvent(stream, at));
+    }
+    this.streams = this.streams.filter((s) => s.status !== LivestreamStatus.Ended);
+    this.pending = [];
+    this.pendingTimes = [];
+    return out.map((event) => ({ kind: 'event', event }));
+  }
+
   private takePendingBefore(end: number): SimulatedItem[] {
     const times = this.pendingTimes;
     let n = 0;
