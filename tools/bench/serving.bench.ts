@@ -6,18 +6,33 @@
  *   npx tsx tools/bench/serving.bench.ts [--rate 1000] [--seconds 60] [--steps 100,200,300,400,500,750,1000,1500,2000]
  *   [--url http://127.0.0.1:3000 --label full-stack]   a feed-api already running (e.g. with Kafka and the
  *                                                      ranking-service), instead of starting an embedded one
+ *   [--stack [--events 300] [--streams 200] [--ranking-batch true|false]]
+ *       starts the full stack instead (needs tools/infra and the built apps): the event-ingestor (Kafka into
+ *       the state topic and Elasticsearch), a producer process publishing the simulated marketplace, the
+ *       ranking-service, and feed-api on its Kafka replica with the Elasticsearch fallback, ranking over gRPC
+ *       (RANKING_GRPC_BATCH as given)
  * The load generator is one client, so the feed-api it starts runs without the per-client rate limit; with
  * LOAD_SHED_EVENT_LOOP_DELAY_MS in the env it sheds load (503), and each row counts those apart from errors.
  * Builds dist/apps/feed-api first when it is missing.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
 import { type BenchRow, latencyHistogram, percentiles, report } from './bench-report';
 import { fixedRateLoad } from './fixed-rate';
-import { cpuProfileFlags, stopProcess } from './stack';
+import {
+  cpuProfileFlags,
+  ELASTICSEARCH_URL,
+  ingestLag,
+  KAFKA_BROKERS,
+  type StackApp,
+  startApp,
+  startProducer,
+  stopProcess,
+  until,
+} from './stack';
 
 const { values } = parseArgs({
   options: {
@@ -27,12 +42,22 @@ const { values } = parseArgs({
     'step-seconds': { type: 'string', default: '10' },
     'p99-goal-ms': { type: 'string', default: '20' },
     url: { type: 'string' },
-    label: { type: 'string', default: 'embedded' },
+    label: { type: 'string' },
+    stack: { type: 'boolean', default: false },
+    events: { type: 'string', default: '300' },
+    streams: { type: 'string', default: '200' },
+    'ranking-batch': { type: 'string', default: 'true' },
   },
 });
+if (values.stack && values.url) throw new Error('--stack starts its own feed-api: leave --url out');
+if (!['true', 'false'].includes(values['ranking-batch']))
+  throw new Error('--ranking-batch must be true or false');
+const label =
+  values.label ??
+  (values.stack ? `full-stack${values['ranking-batch'] === 'true' ? '' : '-unbatched'}` : 'embedded');
 const root = join(__dirname, '../..');
 const port = 29_700;
-const feedUrl = values.url ?? `http://127.0.0.1:${port}`;
+const feedUrl = values.url ?? (values.stack ? 'http://127.0.0.1:29704' : `http://127.0.0.1:${port}`);
 const QUERY = JSON.stringify({
   query:
     '{ homeFeed(first: 5) { edges { node { id title items { edges { node { id title viewers status reason trackingToken auction { currentBidMinor endsAt } } } pageInfo { endCursor } } } } } }',
@@ -58,6 +83,59 @@ async function startFeedApi() {
   }
   child.kill();
   throw new Error('feed-api did not serve a feed within 60 s');
+}
+
+/**
+ * The full stack as its own processes; resolves once feed-api
+ * serves a feed and the ingestor has caught up with what the topics already held.
+ */
+async function startFullStack(): Promise<Array<StackApp | ChildProcess>> {
+  // One consumer group and alias across runs: a new group would first re-read everything earlier runs
+  // left on the topics, which grows with every run on the machine.
+  const alias = 'crest-serving-bench';
+  const started: Array<StackApp | ChildProcess> = [];
+  try {
+    const ingestor = startApp('event-ingestor', 29_701, {
+      KAFKA_BROKERS,
+      ELASTICSEARCH_URL,
+      ELASTICSEARCH_INDEX_ALIAS: alias,
+      INGEST_GROUP_ID: 'crest-serving-bench',
+    });
+    const ranking = startApp('ranking-service', 29_702, { RANKING_GRPC_PORT: '29703' });
+    started.push(ingestor, ranking);
+    await until('the ingestor to be ready', async () => (await fetch(`${ingestor.url}/ready`)).ok, 120_000);
+    const events = Number(values.events);
+    started.push(startProducer(events, Number(values.streams)));
+    started.push(
+      startApp('feed-api', 29_704, {
+        KAFKA_BROKERS,
+        ELASTICSEARCH_URL,
+        ELASTICSEARCH_INDEX_ALIAS: alias,
+        RANKING_GRPC_URL: '127.0.0.1:29703',
+        RANKING_GRPC_BATCH: values['ranking-batch'],
+        RATE_LIMIT_PER_SECOND: '0',
+        // Listen only once both replicas hold the topics: a feed-api still catching up measures the catch-up
+        // (earlier runs leave more on the topics every time).
+        REPLICA_CATCH_UP_TIMEOUT_MS: '600000',
+      }),
+    );
+    await until(
+      'feed-api to serve a feed',
+      async () =>
+        (((await (await post()).json()) as { data?: { homeFeed?: { edges: unknown[] } } }).data?.homeFeed
+          ?.edges.length ?? 0) > 0,
+      660_000,
+    );
+    await until('the ingestor to catch up', async () => (await ingestLag(ingestor)) < events, 600_000);
+    return started;
+  } catch (error) {
+    await stopAll(started);
+    throw error;
+  }
+}
+
+async function stopAll(started: Array<StackApp | ChildProcess>): Promise<void> {
+  for (const part of started.reverse()) await ('child' in part ? part.stop() : stopProcess(part));
 }
 
 function post(user?: string) {
@@ -114,7 +192,8 @@ async function fixedRate(name: string, rate: number, seconds: number): Promise<B
 }
 
 async function main(): Promise<void> {
-  const service = values.url ? null : await startFeedApi();
+  const stack = values.stack ? await startFullStack() : [];
+  const service = values.url || values.stack ? null : await startFeedApi();
   const rows: BenchRow[] = [];
   try {
     await fixedRate('warm-up', 200, 5);
@@ -139,7 +218,7 @@ async function main(): Promise<void> {
       else break;
     }
     await new Promise((resolve) => setTimeout(resolve, 5_000));
-    rows.push(await fixedRate(`${values.label} homeFeed @${rate}/s`, rate, Number(values.seconds)));
+    rows.push(await fixedRate(`${label} homeFeed @${rate}/s`, rate, Number(values.seconds)));
     console.log(
       `saturation: the highest step rate served in full with p99 under 1 s and no errors: ${saturation}/s; ` +
         `with p99 <= ${values['p99-goal-ms']} ms: ${withinGoal}/s`,
@@ -160,11 +239,12 @@ async function main(): Promise<void> {
     );
   } finally {
     if (service) await stopProcess(service);
+    await stopAll(stack);
   }
   report(
-    values.url ? `serving-${values.label}` : 'serving',
+    label === 'embedded' ? 'serving' : `serving-${label}`,
     {
-      target: values.url ?? 'embedded feed-api',
+      target: values.url ?? (values.stack ? `full stack, ${values.events} events/s` : 'embedded feed-api'),
       rate: values.rate,
       seconds: values.seconds,
       steps: values.steps,
