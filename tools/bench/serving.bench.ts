@@ -15,24 +15,14 @@
  * LOAD_SHED_EVENT_LOOP_DELAY_MS in the env it sheds load (503), and each row counts those apart from errors.
  * Builds dist/apps/feed-api first when it is missing.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
 import { type BenchRow, latencyHistogram, percentiles, report } from './bench-report';
 import { fixedRateLoad } from './fixed-rate';
-import {
-  cpuProfileFlags,
-  ELASTICSEARCH_URL,
-  ingestLag,
-  KAFKA_BROKERS,
-  type StackApp,
-  startApp,
-  startProducer,
-  stopProcess,
-  until,
-} from './stack';
+import { cpuProfileFlags, startServingStack, stopProcess } from './stack';
 
 const { values } = parseArgs({
   options: {
@@ -57,7 +47,7 @@ const label =
   (values.stack ? `full-stack${values['ranking-batch'] === 'true' ? '' : '-unbatched'}` : 'embedded');
 const root = join(__dirname, '../..');
 const port = 29_700;
-const feedUrl = values.url ?? (values.stack ? 'http://127.0.0.1:29704' : `http://127.0.0.1:${port}`);
+const feedUrl = values.url ?? (values.stack ? 'http://127.0.0.1:29704' : `http://127.0.0.1:${port}`); // --stack: feed-api on firstPort + 3
 const QUERY = JSON.stringify({
   query:
     '{ homeFeed(first: 5) { edges { node { id title items { edges { node { id title viewers status reason trackingToken auction { currentBidMinor endsAt } } } pageInfo { endCursor } } } } } }',
@@ -83,59 +73,6 @@ async function startFeedApi() {
   }
   child.kill();
   throw new Error('feed-api did not serve a feed within 60 s');
-}
-
-/**
- * The full stack as its own processes; resolves once feed-api
- * serves a feed and the ingestor has caught up with what the topics already held.
- */
-async function startFullStack(): Promise<Array<StackApp | ChildProcess>> {
-  // One consumer group and alias across runs: a new group would first re-read everything earlier runs
-  // left on the topics, which grows with every run on the machine.
-  const alias = 'crest-serving-bench';
-  const started: Array<StackApp | ChildProcess> = [];
-  try {
-    const ingestor = startApp('event-ingestor', 29_701, {
-      KAFKA_BROKERS,
-      ELASTICSEARCH_URL,
-      ELASTICSEARCH_INDEX_ALIAS: alias,
-      INGEST_GROUP_ID: 'crest-serving-bench',
-    });
-    const ranking = startApp('ranking-service', 29_702, { RANKING_GRPC_PORT: '29703' });
-    started.push(ingestor, ranking);
-    await until('the ingestor to be ready', async () => (await fetch(`${ingestor.url}/ready`)).ok, 120_000);
-    const events = Number(values.events);
-    started.push(startProducer(events, Number(values.streams)));
-    started.push(
-      startApp('feed-api', 29_704, {
-        KAFKA_BROKERS,
-        ELASTICSEARCH_URL,
-        ELASTICSEARCH_INDEX_ALIAS: alias,
-        RANKING_GRPC_URL: '127.0.0.1:29703',
-        RANKING_GRPC_BATCH: values['ranking-batch'],
-        RATE_LIMIT_PER_SECOND: '0',
-        // Listen only once both replicas hold the topics: a feed-api still catching up measures the catch-up
-        // (earlier runs leave more on the topics every time).
-        REPLICA_CATCH_UP_TIMEOUT_MS: '600000',
-      }),
-    );
-    await until(
-      'feed-api to serve a feed',
-      async () =>
-        (((await (await post()).json()) as { data?: { homeFeed?: { edges: unknown[] } } }).data?.homeFeed
-          ?.edges.length ?? 0) > 0,
-      660_000,
-    );
-    await until('the ingestor to catch up', async () => (await ingestLag(ingestor)) < events, 600_000);
-    return started;
-  } catch (error) {
-    await stopAll(started);
-    throw error;
-  }
-}
-
-async function stopAll(started: Array<StackApp | ChildProcess>): Promise<void> {
-  for (const part of started.reverse()) await ('child' in part ? part.stop() : stopProcess(part));
 }
 
 function post(user?: string) {
@@ -192,7 +129,18 @@ async function fixedRate(name: string, rate: number, seconds: number): Promise<B
 }
 
 async function main(): Promise<void> {
-  const stack = values.stack ? await startFullStack() : [];
+  const stack = values.stack
+    ? await startServingStack({
+        firstPort: 29_701,
+        // One consumer group and alias across runs: a new group would first re-read everything earlier
+        // runs left on the topics, which grows with every run on the machine.
+        alias: 'crest-serving-bench',
+        groupId: 'crest-serving-bench',
+        eventsPerSecond: Number(values.events),
+        liveStreams: Number(values.streams),
+        feedEnv: { RANKING_GRPC_BATCH: values['ranking-batch'] },
+      })
+    : undefined;
   const service = values.url || values.stack ? null : await startFeedApi();
   const rows: BenchRow[] = [];
   try {
@@ -239,7 +187,7 @@ async function main(): Promise<void> {
     );
   } finally {
     if (service) await stopProcess(service);
-    await stopAll(stack);
+    await stack?.stop();
   }
   report(
     label === 'embedded' ? 'serving' : `serving-${label}`,

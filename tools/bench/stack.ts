@@ -110,3 +110,94 @@ export function startProducer(eventsPerSecond: number, liveStreams: number): Chi
     },
   );
 }
+
+export interface ServingStack {
+  ingestor: StackApp;
+  ranking: StackApp;
+  feed: StackApp;
+  producer: ChildProcess;
+  /** The producer first (on SIGTERM it ends its live streams), then, once the ingestor has applied that, the apps. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The serving path as processes, on ports `firstPort` to `firstPort + 3`: the ingestor (Kafka into the
+ * state topic and Elasticsearch alias `alias`, as group `groupId`), a producer at `eventsPerSecond` with
+ * about `liveStreams` live, the ranking-service, and feed-api on its Kafka replicas with the Elasticsearch
+ * fallback, ranking over gRPC (`feedEnv` adds to its env). Resolves once feed-api serves a feed and the
+ * ingestor lags less than a second of events: what earlier runs left on the topics goes through first, so
+ * the caller measures the steady state. On failure it prints what the apps said and stops them.
+ */
+export async function startServingStack(options: {
+  firstPort: number;
+  alias: string;
+  groupId: string;
+  eventsPerSecond: number;
+  liveStreams: number;
+  feedEnv?: Record<string, string>;
+}): Promise<ServingStack> {
+  const { firstPort: port, alias, eventsPerSecond } = options;
+  const apps: StackApp[] = [];
+  let producer: ChildProcess | undefined;
+  const stop = async () => {
+    if (producer) {
+      await stopProcess(producer);
+      // Let the ingestor apply the streams' ends before it stops, or the state topic keeps them live.
+      const ingestor = apps[0];
+      if (ingestor && ingestor.child.exitCode === null)
+        await until(
+          'the ingestor to apply the ended streams',
+          async () => (await ingestLag(ingestor)) === 0,
+          30_000,
+        ).catch((error: Error) => console.error(`stopping anyway: ${error.message}`));
+    }
+    await Promise.all(apps.map((app) => app.stop()));
+  };
+  try {
+    const ingestor = startApp('event-ingestor', port, {
+      KAFKA_BROKERS,
+      ELASTICSEARCH_URL,
+      ELASTICSEARCH_INDEX_ALIAS: alias,
+      INGEST_GROUP_ID: options.groupId,
+    });
+    const ranking = startApp('ranking-service', port + 1, { RANKING_GRPC_PORT: String(port + 2) });
+    apps.push(ingestor, ranking);
+    await until('the ingestor to be ready', async () => (await fetch(`${ingestor.url}/ready`)).ok, 120_000);
+    producer = startProducer(eventsPerSecond, options.liveStreams);
+    const feed = startApp('feed-api', port + 3, {
+      KAFKA_BROKERS,
+      ELASTICSEARCH_URL,
+      ELASTICSEARCH_INDEX_ALIAS: alias,
+      RANKING_GRPC_URL: `127.0.0.1:${port + 2}`,
+      RATE_LIMIT_PER_SECOND: '0',
+      // Listen only once both replicas hold the topics: a feed-api still catching up measures the catch-up
+      // (earlier runs leave more on the topics every time).
+      REPLICA_CATCH_UP_TIMEOUT_MS: '600000',
+      ...options.feedEnv,
+    });
+    apps.push(feed);
+    await until(
+      'feed-api to serve a feed',
+      async () => {
+        const response = await fetch(`${feed.url}/graphql`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ query: '{ homeFeed(first: 1) { edges { node { id } } } }' }),
+        });
+        const body = (await response.json()) as { data?: { homeFeed?: { edges: unknown[] } } };
+        return (body.data?.homeFeed?.edges.length ?? 0) > 0;
+      },
+      660_000,
+    );
+    await until(
+      'the ingestor to catch up (lag under a second of events)',
+      async () => (await ingestLag(ingestor)) < eventsPerSecond,
+      600_000,
+    );
+    return { ingestor, ranking, feed, producer, stop };
+  } catch (error) {
+    for (const app of apps) console.error(`--- ${app.name}:\n${app.log.join('').slice(-3_000)}`);
+    await stop();
+    throw error;
+  }
+}

@@ -16,18 +16,7 @@ import { parseArgs } from 'node:util';
 import { latencyHistogram } from '../bench/bench-report';
 import { lineChart } from '../bench/chart';
 import { fixedRateLoad } from '../bench/fixed-rate';
-import {
-  ELASTICSEARCH_URL,
-  ingestLag,
-  KAFKA_BROKERS,
-  ROOT,
-  rssMb,
-  type StackApp,
-  startApp,
-  startProducer,
-  stopProcess,
-  until,
-} from '../bench/stack';
+import { ingestLag, ROOT, rssMb, type ServingStack, startServingStack } from '../bench/stack';
 
 const { values } = parseArgs({
   options: {
@@ -62,56 +51,28 @@ interface Sample {
 async function main(): Promise<void> {
   const id = randomUUID().slice(0, 8);
   const alias = `crest-soak-${id}`;
-  const apps: StackApp[] = [];
-  let producer: ChildProcess | undefined;
+  let stack: ServingStack | undefined;
   try {
-    const ingestor = startApp('event-ingestor', 29_801, {
-      KAFKA_BROKERS,
-      ELASTICSEARCH_URL,
-      ELASTICSEARCH_INDEX_ALIAS: alias,
-      INGEST_GROUP_ID: `soak-${id}`,
+    stack = await startServingStack({
+      firstPort: 29_801,
+      alias,
+      groupId: `soak-${id}`,
+      eventsPerSecond,
+      liveStreams: Number(values.streams),
     });
-    const ranking = startApp('ranking-service', 29_802, { RANKING_GRPC_PORT: '29803' });
-    apps.push(ingestor, ranking);
-    await until('the ingestor to be ready', async () => (await fetch(`${ingestor.url}/ready`)).ok, 120_000);
-    producer = startProducer(eventsPerSecond, Number(values.streams));
-    const feed = startApp('feed-api', 29_804, {
-      KAFKA_BROKERS,
-      ELASTICSEARCH_URL,
-      ELASTICSEARCH_INDEX_ALIAS: alias,
-      RANKING_GRPC_URL: '127.0.0.1:29803',
-      RATE_LIMIT_PER_SECOND: '0',
-      // Listen only once both replicas hold the topics: a feed-api still catching up measures the catch-up
-      // (earlier runs leave more on the topics every time).
-      REPLICA_CATCH_UP_TIMEOUT_MS: '600000',
-    });
-    apps.push(feed);
+    const { ingestor, ranking, feed, producer } = stack;
     const post = (user?: string) =>
       fetch(`${feed.url}/graphql`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...(user ? { 'x-crest-user-id': user } : {}) },
         body: QUERY,
       });
-    await until(
-      'feed-api to serve a feed',
-      async () =>
-        (((await (await post()).json()) as { data?: { homeFeed?: { edges: unknown[] } } }).data?.homeFeed
-          ?.edges.length ?? 0) > 0,
-      660_000,
-    );
-
-    // What earlier runs left on the topics goes through first: the soak measures the steady state.
-    await until(
-      'the ingestor to catch up (lag under a second of events)',
-      async () => (await ingestLag(ingestor)) < eventsPerSecond,
-      600_000,
-    );
     await new Promise((resolve) => setTimeout(resolve, 5_000));
     const processes: Record<string, ChildProcess> = {
       'event-ingestor': ingestor.child,
       'ranking-service': ranking.child,
       'feed-api': feed.child,
-      producer: producer,
+      producer,
     };
     const samples: Sample[] = [];
     const overall = latencyHistogram();
@@ -246,12 +207,12 @@ async function main(): Promise<void> {
       process.exitCode = 1;
     } else console.log('soak passed: no failed request, RSS flat, lag not growing');
   } catch (error) {
-    for (const app of apps) console.error(`--- ${app.name}:\n${app.log.join('').slice(-3_000)}`);
+    if (stack)
+      for (const app of [stack.ingestor, stack.ranking, stack.feed])
+        console.error(`--- ${app.name}:\n${app.log.join('').slice(-3_000)}`);
     throw error;
   } finally {
-    // SIGTERM: the producer ends its live streams before it goes.
-    if (producer) await stopProcess(producer);
-    await Promise.all(apps.map((app) => app.stop()));
+    await stack?.stop();
   }
 }
 
