@@ -410,8 +410,8 @@ describe('MarketplaceSimulator', () => {
       // Each stream's auction and giveaway end before the stream does.
       const endedAt = new Map(ended.map((e) => [e.livestreamId, closing.indexOf(e)]));
       for (const [i, e] of closing.entries())
-        if (e.type !== EventType.LivestreamStatusChanged)
-          expect(i).toBeLessThan(endedAt.get(e.livestreamId!)!);
+        if (e.type !== EventType.LivestreamStatusChanged && 'livestreamId' in e)
+          expect(i).toBeLessThan(endedAt.get(e.livestreamId)!);
       expect(closing.every((e) => e.occurredAt === new Date(sut.now()).toISOString())).toBe(true);
     });
   });
