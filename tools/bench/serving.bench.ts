@@ -47,7 +47,9 @@ const label =
   (values.stack ? `full-stack${values['ranking-batch'] === 'true' ? '' : '-unbatched'}` : 'embedded');
 const root = join(__dirname, '../..');
 const port = 29_700;
-const feedUrl = values.url ?? (values.stack ? 'http://127.0.0.1:29704' : `http://127.0.0.1:${port}`); // --stack: feed-api on firstPort + 3
+/** With --stack: the ingestor's port; startServingStack puts feed-api three ports up. */
+const STACK_FIRST_PORT = 29_701;
+const feedUrl = values.url ?? `http://127.0.0.1:${values.stack ? STACK_FIRST_PORT + 3 : port}`;
 const QUERY = JSON.stringify({
   query:
     '{ homeFeed(first: 5) { edges { node { id title items { edges { node { id title viewers status reason trackingToken auction { currentBidMinor endsAt } } } pageInfo { endCursor } } } } } }',
@@ -131,7 +133,7 @@ async function fixedRate(name: string, rate: number, seconds: number): Promise<B
 async function main(): Promise<void> {
   const stack = values.stack
     ? await startServingStack({
-        firstPort: 29_701,
+        firstPort: STACK_FIRST_PORT,
         // One consumer group and alias across runs: a new group would first re-read everything earlier
         // runs left on the topics, which grows with every run on the machine.
         alias: 'crest-serving-bench',

@@ -70,8 +70,7 @@ export class RankController {
         try {
           results.push({ response: this.rankOne(request) });
         } catch (error) {
-          const { code, message } = toRpcError(error);
-          this.metrics.errors.inc({ code: status[code] });
+          const { code, message } = this.countedError(error);
           results.push({ error: { code: status[code]!, message } });
         }
       }
@@ -100,9 +99,13 @@ export class RankController {
   }
 
   private refusal(error: unknown): RpcException {
+    return new RpcException(this.countedError(error));
+  }
+
+  private countedError(error: unknown): { code: status; message: string } {
     const rpc = toRpcError(error);
     this.metrics.errors.inc({ code: status[rpc.code] });
-    return new RpcException({ code: rpc.code, message: rpc.message });
+    return rpc;
   }
 
   private checkDeadline(call: AnyUnaryCall): void {
